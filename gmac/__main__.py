@@ -1,0 +1,3 @@
+from gmac.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""Every error gmac raises on purpose.
+
+    GmacError                  base: the CLI prints it as one message and exits non-zero
+    ├── SpecError              the specs are wrong; carries every Problem found, not only the first
+    ├── UsageError             the command line asks for something that does not exist
+    └── ToolchainMissingError  a tool gmac needs is not installed; says how to install it
+
+Anything else escaping to the CLI is a bug in gmac: it is reported as an internal error, and
+`--debug` shows its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one spec file, at a position a person can jump to."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class GmacError(Exception):
+    """Base of every error gmac expects; its message is meant for the user as it stands."""
+
+    exit_code = 1
+
+
+class SpecError(GmacError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [str(problem) for problem in self.problems]
+        super().__init__("\n".join([*lines, f"{count} {noun} in the specs"]))
+
+
+class UsageError(GmacError):
+    pass
+
+
+class ToolchainMissingError(GmacError):
+    pass

@@ -1,0 +1,55 @@
+"""A spec document as plain data, with the file position of every key and value in it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+YamlPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each node of one document stands in its file (1-based lines and columns)."""
+
+    file: str
+    values: Mapping[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    keys: Mapping[YamlPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: YamlPath, *, at_key: bool = False) -> tuple[int, int]:
+        """The position of `path`, or of its nearest ancestor that exists in the file.
+
+        `at_key` points at the mapping key rather than its value: right for an unknown or
+        misspelt field name, where the value is beside the point.
+        """
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            if at_key and end == len(path) and prefix in self.keys:
+                return self.keys[prefix]
+            if prefix in self.values:
+                return self.values[prefix]
+        return (1, 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document of a spec file: its data and where it came from."""
+
+    file: str
+    data: dict[str, Any]
+    source: SourceMap
+
+    @property
+    def kind(self) -> str | None:
+        kind = self.data.get("kind")
+        return kind if isinstance(kind, str) else None
+
+    @property
+    def name(self) -> str | None:
+        name = self.data.get("name")
+        return name if isinstance(name, str) else None
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return self.source.locate(())

@@ -1,0 +1,53 @@
+"""Finding and reading the spec files of a project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gmac.errors import Problem, UsageError
+from gmac.load.documents import Document
+from gmac.load.yaml_source import parse_documents
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+# Encrypted secret files live beside the specs but are not specs.
+SKIPPED_DIRS = frozenset({"secrets"})
+
+
+def display_path(path: Path) -> str:
+    """The path as a person in the current directory would type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def find_spec_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        raise UsageError(f"no specs directory at '{root}': pass --specs DIR")
+    found: list[Path] = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        found.extend(
+            Path(directory) / name
+            for name in sorted(files)
+            if name.endswith(SPEC_SUFFIXES) and not name.startswith(".")
+        )
+    return found
+
+
+def load_specs(root: Path) -> tuple[list[Document], list[Problem]]:
+    """Every document under `root`, and every problem met reading them."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in find_spec_files(root):
+        shown = display_path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(shown, 1, 1, "", f"cannot read the file: {error}"))
+            continue
+        found, trouble = parse_documents(text, shown)
+        documents.extend(found)
+        problems.extend(trouble)
+    return documents, problems

@@ -1,0 +1,141 @@
+"""The Project: one per repository; environments, access, git, images, monitoring, secrets."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import EmailStr, Field, model_validator
+
+from gmac.models.common import (
+    Duration,
+    Hostname,
+    HostPort,
+    Name,
+    SpecModel,
+    Url,
+)
+
+Principal = str  # a user name or a role name; checked against `access` by the validator
+
+
+class KubernetesTarget(SpecModel):
+    """Where an environment's workloads go: a cluster context, or a directory of manifests."""
+
+    context: str | None = None
+    namespace: Name | None = None
+    kubeconfig: str | None = None
+    render_to: str | None = Field(
+        default=None, description="Write manifests here instead of applying them to a cluster."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if self.render_to is None and self.context is None:
+            raise ValueError("give either 'context' (a cluster) or 'render_to' (a directory)")
+        if self.render_to is not None and self.context is not None:
+            raise ValueError("give 'context' or 'render_to', not both")
+        return self
+
+
+class Environment(SpecModel):
+    kubernetes: KubernetesTarget
+    domain: Hostname | None = Field(
+        default=None, description="Fills `{domain}` in specs; 'localhost' when not given."
+    )
+    integrations: Literal["live", "offline"] = Field(
+        default="live", description="'offline' skips calls to Stripe, Gitea and Turso."
+    )
+    protect: bool = Field(
+        default=False, description="Deleting or replacing stateful resources needs --allow-destroy."
+    )
+
+
+class AccessRule(SpecModel):
+    environments: list[str] = Field(min_length=1)
+    apply: list[Principal] = []
+    destroy: list[Principal] | None = Field(
+        default=None, description="Who may destroy; those who may apply when not given."
+    )
+    reveal_secrets: list[Principal] = []
+
+
+class Access(SpecModel):
+    users: list[str] = Field(min_length=1)
+    roles: dict[str, list[str]] = {}
+    rules: list[AccessRule] = []
+
+
+class SecretRef(SpecModel):
+    secret: Name
+
+
+class Git(SpecModel):
+    provider: Literal["gitea"] = "gitea"
+    url: Url
+    org: str = Field(min_length=1)
+    credentials: SecretRef | None = None
+
+
+class Images(SpecModel):
+    registry: str = Field(min_length=1, description="Where built images are pushed.")
+
+
+class Email(SpecModel):
+    to: EmailStr
+    from_: EmailStr = Field(alias="from")
+    smarthost: HostPort
+    auth_secret: Name | None = None
+
+
+class Alertmanager(SpecModel):
+    email: Email
+    group_wait: Duration = "30s"
+    repeat_interval: Duration = "4h"
+
+
+class Loki(SpecModel):
+    retention: Duration = "30d"
+
+
+class Monitoring(SpecModel):
+    alertmanager: Alertmanager | None = None
+    loki: Loki | None = None
+
+
+class Generate(SpecModel):
+    length: int = Field(default=32, ge=16, le=256)
+
+
+class SecretDeclaration(SpecModel):
+    """A secret the project uses. Its value lives encrypted in specs/secrets/, never here."""
+
+    description: str | None = None
+    generate: bool | Generate = Field(
+        default=False, description="gmac creates the value itself (webhook secrets, keys)."
+    )
+    provided_by: Name | None = Field(
+        default=None, description="An integration writes the value back when it creates it."
+    )
+    rotate_every: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if self.generate and self.provided_by:
+            raise ValueError("a secret is either generated or provided by an integration")
+        return self
+
+
+class Project(SpecModel):
+    api_version: Literal["gmac.io/v1"] = Field(alias="apiVersion", default="gmac.io/v1")
+    kind: Literal["Project"]
+    name: Name
+    owner: str = Field(min_length=1)
+    access: Access | None = None
+    git: Git | None = None
+    images: Images | None = None
+    environments: dict[Name, Environment] = Field(min_length=1)
+    monitoring: Monitoring | None = None
+    secrets: dict[Name, SecretDeclaration] = {}
+    backend: str | None = Field(
+        default=None, description="A Pulumi backend URL for state; file://.gmac/state if not set."
+    )

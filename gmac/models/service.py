@@ -1,0 +1,143 @@
+"""A Service: one deployable unit, its repository, image, workload, ingress and alerts."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from gmac.models.common import (
+    CpuQuantity,
+    Duration,
+    EnvValue,
+    EnvVarName,
+    Hostname,
+    MemoryQuantity,
+    Name,
+    PerEnv,
+    Port,
+    PromQL,
+    SpecModel,
+    UrlPath,
+)
+
+
+class Repo(SpecModel):
+    default_branch: str = "main"
+    protected_branches: list[str] = []
+    webhooks: list[Name] = Field(default=[], description="Webhook integrations to install.")
+    private: bool = True
+
+
+class Image(SpecModel):
+    build: bool = Field(default=True, description="Build the image from the service repository.")
+    ref: str | None = Field(default=None, description="A prebuilt image to run instead.")
+    dockerfile: str = "Dockerfile"
+
+    @model_validator(mode="after")
+    def _build_or_ref(self) -> Self:
+        if self.build == (self.ref is not None):
+            raise ValueError("set 'build: true' or give a prebuilt image 'ref', not both")
+        return self
+
+
+class Autoscale(SpecModel):
+    min: int = Field(ge=1)
+    max: int = Field(ge=1)
+    cpu_percent: int = Field(default=80, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is more than max ({self.max})")
+        return self
+
+
+class Limits(SpecModel):
+    cpu: CpuQuantity | None = None
+    memory: MemoryQuantity | None = None
+
+
+class Resources(SpecModel):
+    cpu: CpuQuantity
+    memory: MemoryQuantity
+    limits: Limits | None = Field(
+        default=None, description="Defaults: memory limit = request, no CPU limit."
+    )
+
+
+class Health(SpecModel):
+    path: UrlPath
+    port: Port | None = Field(default=None, description="Defaults to the service port.")
+    initial_delay: Duration = "5s"
+
+
+class Metrics(SpecModel):
+    path: UrlPath = "/metrics"
+    port: Port | None = None
+
+
+class Ingress(SpecModel):
+    host: Hostname
+    path: UrlPath = "/"
+    tls: bool = True
+
+
+class Alert(SpecModel):
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    expr: PromQL
+    for_: Duration | None = Field(default=None, alias="for")
+    severity: Literal["critical", "warning", "info"] = "warning"
+    summary: str | None = None
+    description: str | None = None
+    labels: dict[str, str] = {}
+
+
+class Database(SpecModel):
+    engine: Literal["turso"]
+    name: Name
+    group: str = "default"
+    migrations: str | None = Field(
+        default=None, description="A folder of .sql files applied in order, each once."
+    )
+
+
+class Service(SpecModel):
+    api_version: Literal["gmac.io/v1"] = Field(alias="apiVersion", default="gmac.io/v1")
+    kind: Literal["Service"]
+    name: Name
+    template: Name | None = None
+    environments: list[str] | None = Field(
+        default=None, description="Where the service runs; every environment when not given."
+    )
+    repo: Repo | None = None
+    image: Image | None = None
+    port: Port | None = None
+    replicas: PerEnv[int] = Field(default=1, ge=0)
+    autoscale: PerEnv[Autoscale] | None = None
+    resources: PerEnv[Resources] | None = None
+    health: Health | None = None
+    metrics: Metrics | None = None
+    ingress: PerEnv[Ingress] | None = None
+    env: dict[EnvVarName, PerEnv[EnvValue]] = {}
+    secrets: list[Name] = []
+    uses: list[Name] = Field(default=[], description="Integrations this service consumes.")
+    databases: list[Name] = []
+    alerts: list[Alert] = []
+    database: Database | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.database is not None and (self.image is not None or self.port is not None):
+            raise ValueError("a database service has no 'image' or 'port'")
+        if self.ingress is not None and self.port is None:
+            raise ValueError("'ingress' needs 'port'")
+        if self.health is not None and self.port is None and self.health.port is None:
+            raise ValueError("'health' needs 'port' or 'health.port'")
+        if self.port is not None and self.image is None:
+            raise ValueError("'port' needs an 'image' to run")
+        names = [alert.name for alert in self.alerts]
+        if len(names) != len(set(names)):
+            duplicate = next(name for name in names if names.count(name) > 1)
+            raise ValueError(f"alert '{duplicate}' is declared twice")
+        return self

@@ -1,0 +1,260 @@
+"""Step 2 of the pipeline: documents in, a valid `Spec` per environment out, or every problem.
+
+Services and integrations are validated once per environment, after per-environment values
+are picked and `{variables}` filled in, so a value that is only wrong in production is still
+found when validating all environments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from gmac.errors import Problem, SpecError, UsageError
+from gmac.load import Document, interpolate, load_specs
+from gmac.load.files import display_path
+from gmac.models import (
+    SPEC_KINDS,
+    Integration,
+    Project,
+    Service,
+    StripeIntegration,
+    TursoIntegration,
+    WebhookIntegration,
+    spec_document_adapter,
+)
+from gmac.suggest import did_you_mean
+from gmac.templates import catalogue
+from gmac.validate.pydantic_problems import problems_from
+from gmac.validate.references import check_project, check_references
+from gmac.validate.spec import Spec
+
+__all__ = ["Spec", "validate", "validate_all", "validate_directory"]
+
+_INTEGRATION_MODELS: dict[str, type[BaseModel]] = {
+    "stripe": StripeIntegration,
+    "turso": TursoIntegration,
+    "webhook": WebhookIntegration,
+}
+DEFAULT_DOMAIN = "localhost"
+
+
+def _problem(document: Document, path: tuple[str, ...], message: str) -> Problem:
+    line, column = document.source.locate(path)
+    return Problem(document.file, line, column, ".".join(path), message)
+
+
+def _root_model(document: Document) -> type[BaseModel]:
+    if document.kind == "Project":
+        return Project
+    if document.kind == "Service":
+        return Service
+    return _INTEGRATION_MODELS.get(str(document.data.get("type")), StripeIntegration)
+
+
+def _validate_document(
+    document: Document, data: dict[str, Any], env: str | None, environments: Sequence[str]
+) -> tuple[Project | Service | Integration | None, list[Problem]]:
+    context = {"env": env, "environments": list(environments)}
+    try:
+        return spec_document_adapter.validate_python(data, context=context), []
+    except ValidationError as error:
+        return None, problems_from(error, document, _root_model(document), env)
+
+
+def _sort_by_kind(documents: Iterable[Document]) -> tuple[dict[str, list[Document]], list[Problem]]:
+    by_kind: dict[str, list[Document]] = {kind: [] for kind in SPEC_KINDS}
+    problems: list[Problem] = []
+    for document in documents:
+        kind = document.data.get("kind")
+        if kind is None:
+            problems.append(
+                _problem(
+                    document,
+                    ("kind",),
+                    f"required field is missing; expected one of: {', '.join(SPEC_KINDS)}",
+                )
+            )
+        elif not isinstance(kind, str) or kind not in by_kind:
+            hint = did_you_mean(str(kind), SPEC_KINDS)
+            problems.append(
+                _problem(
+                    document,
+                    ("kind",),
+                    f"unknown kind '{kind}'{hint}; expected one of: {', '.join(SPEC_KINDS)}",
+                )
+            )
+        else:
+            by_kind[kind].append(document)
+    return by_kind, problems
+
+
+def _duplicates(by_kind: Mapping[str, list[Document]]) -> list[Problem]:
+    problems: list[Problem] = []
+    for kind, documents in by_kind.items():
+        first: dict[str, Document] = {}
+        for document in documents:
+            name = document.name
+            if name is None:
+                continue
+            if name in first:
+                earlier = first[name]
+                line, column = earlier.source.locate(("name",))
+                problems.append(
+                    _problem(
+                        document,
+                        ("name",),
+                        f"{kind.lower()} '{name}' is "
+                        f"already defined at {earlier.file}:{line}:{column}",
+                    )
+                )
+            else:
+                first[name] = document
+    return problems
+
+
+def _environment_names(project_document: Document, project: Project | None) -> list[str]:
+    if project is not None:
+        return list(project.environments)
+    # An invalid project still tells which environments exist, so other specs get checked.
+    raw = project_document.data.get("environments")
+    return [key for key in raw if isinstance(key, str)] if isinstance(raw, dict) else []
+
+
+def _with_template(document: Document) -> tuple[dict[str, Any], list[Problem]]:
+    """The service's data with its template's defaults filling the fields it leaves out."""
+    template = document.data.get("template")
+    if template is None or not isinstance(template, str):
+        return document.data, []
+    templates = catalogue()
+    info = templates.get(template)
+    if info is None:
+        hint = did_you_mean(template, templates)
+        known = ", ".join(sorted(templates)) or "none installed"
+        return document.data, [
+            _problem(
+                document, ("template",), f"unknown template '{template}'{hint}; known: {known}"
+            )
+        ]
+    return {**info.defaults, **document.data}, []
+
+
+def _variables(project: Project | None, raw_project: Document, env: str) -> dict[str, str]:
+    if project is None:
+        name = raw_project.name or "project"
+        return {"env": env, "project": name, "domain": DEFAULT_DOMAIN, "namespace": name}
+    environment = project.environments[env]
+    return {
+        "env": env,
+        "project": project.name,
+        "domain": environment.domain or DEFAULT_DOMAIN,
+        "namespace": environment.kubernetes.namespace or project.name,
+    }
+
+
+def _validate_environment(
+    env: str,
+    environments: Sequence[str],
+    project: Project | None,
+    project_document: Document,
+    by_kind: Mapping[str, list[Document]],
+) -> tuple[Spec | None, list[Problem]]:
+    problems: list[Problem] = []
+    variables = _variables(project, project_document, env)
+    services: list[tuple[Service, Document]] = []
+    integrations: list[tuple[Integration, Document]] = []
+    for document in [*by_kind["Service"], *by_kind["Integration"]]:
+        data, trouble = interpolate(
+            document.data, {**variables, "name": document.name or ""}, document.source
+        )
+        problems.extend(trouble)
+        if document.kind == "Service":
+            data, trouble = _with_template(Document(document.file, data, document.source))
+            problems.extend(trouble)
+        model, trouble = _validate_document(document, data, env, environments)
+        problems.extend(trouble)
+        if isinstance(model, Service):
+            services.append((model, document))
+        elif model is not None and not isinstance(model, Project):
+            integrations.append((model, document))
+    if project is None:
+        return None, problems
+    problems.extend(check_references(project, project_document, services, integrations))
+    if problems:
+        return None, problems
+    documents = {("Project", project.name): project_document}
+    documents.update({("Service", s.name): d for s, d in services})
+    documents.update({("Integration", i.name): d for i, d in integrations})
+    spec = Spec(
+        env=env,
+        project=project,
+        services=tuple(s for s, _ in services if s.environments is None or env in s.environments),
+        integrations=tuple(i for i, _ in integrations),
+        variables=variables,
+        documents=documents,
+    )
+    return spec, problems
+
+
+def validate_all(
+    documents: Sequence[Document],
+    *,
+    env: str | None = None,
+    load_problems: Sequence[Problem] = (),
+    specs_label: str = "specs",
+) -> dict[str, Spec]:
+    """A Spec for `env`, or for every environment; SpecError lists every problem found."""
+    by_kind, problems = _sort_by_kind(documents)
+    problems = [*load_problems, *problems, *_duplicates(by_kind)]
+    projects = by_kind["Project"]
+    if not projects:
+        problems.append(
+            Problem(specs_label, 1, 1, "", "no Project spec found: add a file with 'kind: Project'")
+        )
+        raise SpecError(problems)
+    first = projects[0]
+    for extra in projects[1:]:
+        line, column = first.position
+        problems.append(
+            _problem(
+                extra,
+                ("kind",),
+                f"only one Project is allowed; the first is at {first.file}:{line}:{column}",
+            )
+        )
+    model, trouble = _validate_document(first, first.data, None, [])
+    problems.extend(trouble)
+    project = model if isinstance(model, Project) else None
+    if project is not None:
+        problems.extend(check_project(project, first))
+    environments = _environment_names(first, project)
+    if env is not None and environments and env not in environments:
+        raise UsageError(
+            f"unknown environment '{env}'{did_you_mean(env, environments)}; "
+            f"the project declares: {', '.join(environments)}"
+        )
+    specs: dict[str, Spec] = {}
+    for name in [env] if env is not None else environments:
+        spec, trouble = _validate_environment(name, environments, project, first, by_kind)
+        problems.extend(trouble)
+        if spec is not None:
+            specs[name] = spec
+    if problems:
+        raise SpecError(problems)
+    return specs
+
+
+def validate(
+    documents: Sequence[Document], env: str, *, load_problems: Sequence[Problem] = ()
+) -> Spec:
+    """The Spec of one environment."""
+    return validate_all(documents, env=env, load_problems=load_problems)[env]
+
+
+def validate_directory(root: Path, env: str | None = None) -> dict[str, Spec]:
+    """Load every spec under `root` and validate it for `env`, or for every environment."""
+    documents, problems = load_specs(root)
+    return validate_all(documents, env=env, load_problems=problems, specs_label=display_path(root))

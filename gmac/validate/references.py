@@ -1,0 +1,244 @@
+"""Cross-reference checks: every name a spec uses must be declared somewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gmac.errors import Problem
+from gmac.load import Document, YamlPath
+from gmac.models import (
+    Integration,
+    Project,
+    Service,
+    StripeIntegration,
+    TursoIntegration,
+    WebhookIntegration,
+)
+from gmac.suggest import did_you_mean
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def require(
+        self,
+        document: Document,
+        path: YamlPath,
+        name: str,
+        known: Iterable[str],
+        what: str,
+        *,
+        where: str,
+    ) -> None:
+        choices = sorted(set(known))
+        if name in choices:
+            return
+        line, column = document.source.locate(path)
+        dotted = ".".join(str(part) for part in path)
+        hint = did_you_mean(name, choices)
+        self.problems.append(
+            Problem(document.file, line, column, dotted, f"unknown {what} '{name}'{hint}: {where}")
+        )
+
+    def fail(self, document: Document, path: YamlPath, message: str) -> None:
+        line, column = document.source.locate(path)
+        dotted = ".".join(str(part) for part in path)
+        self.problems.append(Problem(document.file, line, column, dotted, message))
+
+
+def _databases(services: Iterable[Service], integrations: Iterable[Integration]) -> set[str]:
+    names = {
+        db.name
+        for item in integrations
+        if isinstance(item, TursoIntegration)
+        for db in item.databases
+    }
+    names.update(service.database.name for service in services if service.database)
+    return names
+
+
+def check_project(project: Project, document: Document) -> list[Problem]:
+    """References inside the Project itself: access rules, and secrets it names."""
+    check = _Checker()
+    secrets = "declare it under 'secrets' in the project"
+    environments = list(project.environments)
+    if project.access is not None:
+        users = project.access.users
+        for role, members in project.access.roles.items():
+            for i, member in enumerate(members):
+                check.require(
+                    document,
+                    ("access", "roles", role, i),
+                    member,
+                    users,
+                    "user",
+                    where="list it under 'access.users'",
+                )
+        principals = [*users, *project.access.roles]
+        for r, rule in enumerate(project.access.rules):
+            for i, env in enumerate(rule.environments):
+                check.require(
+                    document,
+                    ("access", "rules", r, "environments", i),
+                    env,
+                    environments,
+                    "environment",
+                    where="declare it under 'environments'",
+                )
+            for action in ("apply", "destroy", "reveal_secrets"):
+                for i, who in enumerate(getattr(rule, action) or []):
+                    check.require(
+                        document,
+                        ("access", "rules", r, action, i),
+                        who,
+                        principals,
+                        "user or role",
+                        where="declare it under 'access'",
+                    )
+    if project.git is not None and project.git.credentials is not None:
+        check.require(
+            document,
+            ("git", "credentials", "secret"),
+            project.git.credentials.secret,
+            project.secrets,
+            "secret",
+            where=secrets,
+        )
+    alertmanager = project.monitoring.alertmanager if project.monitoring else None
+    if alertmanager is not None and alertmanager.email.auth_secret is not None:
+        check.require(
+            document,
+            ("monitoring", "alertmanager", "email", "auth_secret"),
+            alertmanager.email.auth_secret,
+            project.secrets,
+            "secret",
+            where=secrets,
+        )
+    return check.problems
+
+
+def check_references(
+    project: Project,
+    project_document: Document,
+    services: Iterable[tuple[Service, Document]],
+    integrations: Iterable[tuple[Integration, Document]],
+) -> list[Problem]:
+    """Every secret, integration, database, webhook and environment named is declared."""
+    check = _Checker()
+    services = list(services)
+    integrations = list(integrations)
+    secrets = list(project.secrets)
+    declare_secret = "declare it under 'secrets' in the project"
+    by_name = {item.name: item for item, _ in integrations}
+    webhooks = [item.name for item, _ in integrations if isinstance(item, WebhookIntegration)]
+    databases = _databases((s for s, _ in services), (i for i, _ in integrations))
+
+    for name, declaration in project.secrets.items():
+        if declaration.provided_by is not None:
+            check.require(
+                project_document,
+                ("secrets", name, "provided_by"),
+                declaration.provided_by,
+                by_name,
+                "integration",
+                where="add an Integration spec with that name",
+            )
+
+    for service, document in services:
+        for i, env in enumerate(service.environments or []):
+            check.require(
+                document,
+                ("environments", i),
+                env,
+                project.environments,
+                "environment",
+                where="declare it under 'environments' in the project",
+            )
+        for i, secret in enumerate(service.secrets):
+            check.require(document, ("secrets", i), secret, secrets, "secret", where=declare_secret)
+        for i, used in enumerate(service.uses):
+            check.require(
+                document,
+                ("uses", i),
+                used,
+                by_name,
+                "integration",
+                where="add an Integration spec with that name",
+            )
+        for i, database in enumerate(service.databases):
+            check.require(
+                document,
+                ("databases", i),
+                database,
+                databases,
+                "database",
+                where="declare it in a Turso integration or a database service",
+            )
+        if service.repo is not None:
+            for i, hook in enumerate(service.repo.webhooks):
+                check.require(
+                    document,
+                    ("repo", "webhooks", i),
+                    hook,
+                    webhooks,
+                    "webhook integration",
+                    where="add an Integration of type 'webhook'",
+                )
+            if project.git is None:
+                check.fail(document, ("repo",), "a repository needs the project's 'git' section")
+        if service.image is not None and service.image.build:
+            if project.images is None:
+                check.fail(
+                    document, ("image",), "building an image needs the project's 'images.registry'"
+                )
+            if service.repo is None:
+                check.fail(
+                    document,
+                    ("image", "build"),
+                    "an image is built from the service's repository: add 'repo'",
+                )
+        if service.database is not None:
+            turso = [item for item, _ in integrations if isinstance(item, TursoIntegration)]
+            if not turso:
+                check.fail(
+                    document,
+                    ("database", "engine"),
+                    "a turso database needs an Integration of type 'turso'",
+                )
+
+    for integration, document in integrations:
+        if isinstance(integration, StripeIntegration | TursoIntegration):
+            check.require(
+                document,
+                ("credentials", "secret"),
+                integration.credentials.secret,
+                secrets,
+                "secret",
+                where=declare_secret,
+            )
+        if isinstance(integration, StripeIntegration):
+            for i, endpoint in enumerate(integration.webhooks):
+                check.require(
+                    document,
+                    ("webhooks", i, "signing_secret"),
+                    endpoint.signing_secret,
+                    secrets,
+                    "secret",
+                    where=declare_secret,
+                )
+        if isinstance(integration, TursoIntegration):
+            for i, token in enumerate(integration.tokens):
+                check.require(
+                    document,
+                    ("tokens", i, "secret"),
+                    token.secret,
+                    secrets,
+                    "secret",
+                    where=declare_secret,
+                )
+        if isinstance(integration, WebhookIntegration):
+            check.require(
+                document, ("secret",), integration.secret, secrets, "secret", where=declare_secret
+            )
+    return check.problems

@@ -1,0 +1,36 @@
+"""The validated project for one environment: what every later step works from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gmac.load import Document
+from gmac.models import Environment, Integration, Project, Service
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A valid project resolved for one environment: per-environment values picked,
+    `{variables}` filled in, template defaults applied, services outside `env` left out."""
+
+    env: str
+    project: Project
+    services: tuple[Service, ...]
+    integrations: tuple[Integration, ...]
+    variables: Mapping[str, str] = field(default_factory=dict)
+    documents: Mapping[tuple[str, str], Document] = field(default_factory=dict, repr=False)
+
+    @property
+    def environment(self) -> Environment:
+        return self.project.environments[self.env]
+
+    def service(self, name: str) -> Service:
+        return next(service for service in self.services if service.name == name)
+
+    def integration(self, name: str) -> Integration:
+        return next(item for item in self.integrations if item.name == name)
+
+    def origin(self, kind: str, name: str) -> Document | None:
+        """The document a spec came from, to point at it in later errors."""
+        return self.documents.get((kind, name))
