@@ -1,0 +1,57 @@
+"""What every component needs to know about the environment it is compiled for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gmac.models import Environment, Project
+from gmac.validate import Spec
+
+MANAGED_BY = "gmac"
+
+
+@dataclass(frozen=True)
+class CompileContext:
+    """One environment of a validated project, plus the secret values known for it.
+
+    `secret_values` is None when values are not available (graphs under mocks, previews
+    without the secret store); components then still declare every resource, with the
+    secret data left unknown. Values are only ever handed to Pulumi as secrets.
+    """
+
+    spec: Spec
+    secret_values: Mapping[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def env(self) -> str:
+        return self.spec.env
+
+    @property
+    def project(self) -> Project:
+        return self.spec.project
+
+    @property
+    def environment(self) -> Environment:
+        return self.spec.project.environments[self.spec.env]
+
+    @property
+    def namespace(self) -> str:
+        return self.environment.kubernetes.namespace or self.project.name
+
+    @property
+    def offline(self) -> bool:
+        """Integrations (Gitea, Stripe, Turso) are not called in this environment."""
+        return self.environment.integrations == "offline"
+
+    def labels(self, service: str, component: str | None = None) -> dict[str, str]:
+        """The recommended `app.kubernetes.io/*` labels of a service's objects."""
+        labels = {
+            "app.kubernetes.io/name": service,
+            "app.kubernetes.io/instance": f"{service}-{self.env}",
+            "app.kubernetes.io/part-of": self.project.name,
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+        }
+        if component is not None:
+            labels["app.kubernetes.io/component"] = component
+        return labels
