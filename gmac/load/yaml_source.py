@@ -21,6 +21,8 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 MAX_DEPTH = 64
 MAX_NODES = 200_000
+# Far below the depth that crashes libyaml's composer, far above any real spec.
+_COMPOSER_SAFE_DEPTH = 1_000
 
 _TAG = "tag:yaml.org,2002:"
 _IMPLICIT_TAGS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "timestamp")}
@@ -32,18 +34,25 @@ _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+_MAX_INT_DIGITS = 4000
 
 
 class _InvalidDocumentError(Exception):
     """A problem that makes the rest of one document meaningless."""
 
-    def __init__(self, node: yaml.Node, message: str) -> None:
+    def __init__(self, node: yaml.Node, path: YamlPath, message: str) -> None:
         super().__init__(message)
         self.node = node
+        self.path = path
 
 
 def _position(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _show_tag(tag: str) -> str:
+    """A tag as it was written: `!!binary` rather than `tag:yaml.org,2002:binary`."""
+    return f"!!{tag.removeprefix(_TAG)}" if tag.startswith(_TAG) else tag
 
 
 def _plain_scalar(text: str) -> Any:
@@ -52,7 +61,9 @@ def _plain_scalar(text: str) -> Any:
     if text in _BOOL:
         return _BOOL[text]
     if _INT.match(text):
-        return int(text)
+        # Python refuses to parse decimal integers of more than 4,300 digits: keep the text,
+        # and the field's validation says it is not a valid number.
+        return int(text) if len(text) <= _MAX_INT_DIGITS else text
     if _OCT.match(text):
         return int(text[2:], 8)
     if _HEX.match(text):
@@ -85,11 +96,15 @@ class _Converter:
     def convert(self, node: yaml.Node, path: YamlPath) -> Any:
         self._visited += 1
         if self._visited > MAX_NODES:
-            raise _InvalidDocumentError(node, f"document expands to more than {MAX_NODES} values")
+            message = f"document expands to more than {MAX_NODES} values"
+            raise _InvalidDocumentError(node, path, message)
         if len(path) > MAX_DEPTH:
-            raise _InvalidDocumentError(node, f"nesting deeper than {MAX_DEPTH} levels")
+            # The top-level key says where; the full path would be 64 steps long.
+            message = f"nesting deeper than {MAX_DEPTH} levels"
+            raise _InvalidDocumentError(node, path[:1], message)
         if id(node) in self._active:
-            raise _InvalidDocumentError(node, "an alias refers to a node that contains it")
+            message = "recursive alias: it refers to a node that contains it"
+            raise _InvalidDocumentError(node, path, message)
         self.values.setdefault(path, _position(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
@@ -97,10 +112,10 @@ class _Converter:
         try:
             if isinstance(node, yaml.SequenceNode):
                 if node.tag != f"{_TAG}seq":
-                    self.problem(node, path, f"unsupported tag '{node.tag}'")
+                    self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
                 return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
             if node.tag != f"{_TAG}map":
-                self.problem(node, path, f"unsupported tag '{node.tag}'")
+                self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
             assert isinstance(node, yaml.MappingNode)  # the composer makes only three kinds
             return self._mapping(node, path)
         finally:
@@ -112,7 +127,7 @@ class _Converter:
         if not node.style and node.tag in _IMPLICIT_TAGS:
             return _plain_scalar(text)
         if node.tag not in (f"{_TAG}str", *_IMPLICIT_TAGS):
-            self.problem(node, path, f"unsupported tag '{node.tag}'")
+            self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
         return text
 
     def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
@@ -148,23 +163,78 @@ class _Converter:
         return merged
 
 
-def _syntax_problem(file: str, error: Exception) -> Problem:
+def _syntax_problem(file: str, text: str, error: Exception) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+    if isinstance(error, yaml.reader.ReaderError):
+        # A bad character: the reader gives an offset into the text, not a mark.
+        offset = min(max(error.position, 0), len(text))
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        char = error.character
+        code = ord(char) if isinstance(char, str) and len(char) == 1 else char
+        reason = error.reason
+        if isinstance(code, int):
+            reason = f"{reason} (character U+{code:04X})"
+    else:
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
     return Problem(file, line, column, "", f"invalid YAML: {reason}")
+
+
+def _nesting_bound(text: str) -> int:
+    """A cheap upper bound on how deep collections nest in `text`.
+
+    Each level takes a character at least; flow levels need a bracket (two levels with an
+    implicit `[a: b]` mapping) and block levels a deeper column (two with an indentless list).
+    """
+    if len(text) <= _COMPOSER_SAFE_DEPTH:
+        return len(text)
+    flow = text.count("[") + text.count("{")
+    widest = max(map(len, text.splitlines()), default=0)
+    return 2 * (flow + widest + 1)
+
+
+def _too_deep(text: str, file: str) -> Problem | None:
+    """A problem when `text` nests too deep for libyaml's composer.
+
+    That composer recurses in C: some 30,000 levels overflow the stack and kill the process
+    (no RecursionError). Its parser is iterative, so count the depth from its events first.
+    """
+    if _nesting_bound(text) <= _COMPOSER_SAFE_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _COMPOSER_SAFE_DEPTH:
+                    mark = event.start_mark
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                    message = f"nesting deeper than {MAX_DEPTH} levels"
+                    return Problem(file, line, column, "", message)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports it, with its position
+    return None
+
+
+_KIND_NAMES = {"str": "a string", "list": "a list", "int": "a number", "float": "a number"}
 
 
 def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document in `text`, and every problem found reading it."""
     documents: list[Document] = []
     problems: list[Problem] = []
+    too_deep = _too_deep(text, file)
+    if too_deep is not None:
+        return [], [too_deep]
     try:
         nodes = list(yaml.compose_all(text, Loader=_BaseLoader))
     except yaml.YAMLError as error:
-        return [], [_syntax_problem(file, error)]
-    except RecursionError:
-        return [], [Problem(file, 1, 1, "", f"invalid YAML: nesting deeper than {MAX_DEPTH}")]
+        return [], [_syntax_problem(file, text, error)]
+    except RecursionError:  # the pure-Python composer, when libyaml is missing
+        return [], [Problem(file, 1, 1, "", f"nesting deeper than {MAX_DEPTH} levels")]
     for node in nodes:
         if node is None:
             continue
@@ -172,7 +242,7 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
         try:
             data = converter.convert(node, ())
         except _InvalidDocumentError as invalid:
-            converter.problem(invalid.node, (), str(invalid))
+            converter.problem(invalid.node, invalid.path, str(invalid))
             problems.extend(converter.problems)
             continue
         problems.extend(converter.problems)
@@ -180,8 +250,8 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
             continue
         if not isinstance(data, dict):
             line, column = _position(node)
-            kind = type(data).__name__
-            message = f"a spec must be a mapping, not {kind}"
+            kind = _KIND_NAMES.get(type(data).__name__, "true or false")
+            message = f"a spec must be a mapping of fields, not {kind}"
             problems.append(Problem(file, line, column, "", message))
             continue
         source = SourceMap(file, converter.values, converter.keys)
