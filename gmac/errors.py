@@ -3,7 +3,9 @@
     GmacError                  base: the CLI prints it as one message and exits non-zero
     ├── SpecError              the specs are wrong; carries every Problem found, not only the first
     ├── UsageError             the command line asks for something that does not exist
-    └── ToolchainMissingError  a tool gmac needs is not installed; says how to install it
+    ├── ToolchainMissingError  a tool gmac needs is not installed; says how to install it
+    └── IntegrationError       a remote API (Gitea, Stripe, Turso, the cluster building images)
+                               refused or failed a call: `gitea: token rejected (401)`
 
 Anything else escaping to the CLI is a bug in gmac: it is reported as an internal error, and
 `--debug` shows its traceback.
@@ -50,3 +52,17 @@ class UsageError(GmacError):
 
 class ToolchainMissingError(GmacError):
     pass
+
+
+class IntegrationError(GmacError):
+    """A call to a remote system failed: `service: what happened (status)`.
+
+    Messages never carry credentials: only the service, what was asked, the status and the
+    server's own short message.
+    """
+
+    def __init__(self, service: str, message: str, *, status: int | None = None) -> None:
+        self.service = service
+        self.status = status
+        suffix = f" ({status})" if status is not None else ""
+        super().__init__(f"{service}: {message}{suffix}")
