@@ -106,6 +106,10 @@ class Service(SpecModel):
     api_version: Literal["gmac.io/v1"] = Field(alias="apiVersion", default="gmac.io/v1")
     kind: Literal["Service"]
     name: Name
+    renamed_from: Name | None = Field(
+        default=None,
+        description="The previous name: its resources are kept (Pulumi aliases), not recreated.",
+    )
     template: Name | None = None
     environments: list[str] | None = Field(
         default=None, description="Where the service runs; every environment when not given."
