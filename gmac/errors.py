@@ -61,8 +61,11 @@ class IntegrationError(GmacError):
     server's own short message.
     """
 
-    def __init__(self, service: str, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, service: str, message: str, *, status: int | None = None, hint: str = ""
+    ) -> None:
         self.service = service
         self.status = status
         suffix = f" ({status})" if status is not None else ""
-        super().__init__(f"{service}: {message}{suffix}")
+        then = f"; {hint}" if hint else ""
+        super().__init__(f"{service}: {message}{suffix}{then}")
