@@ -1,23 +1,31 @@
 """The `gmac` command line: thin commands over the pipeline.
 
-This is the one place that catches GmacError, prints it and picks the exit code.
+Errors are caught in one place, `gmac.cli_common.run_command`, which prints them and picks
+the exit code. Engine commands live in `gmac.cli_engine`.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 import yaml
-from rich.console import Console
 
 from gmac import __version__
-from gmac.errors import GmacError, SpecError
+from gmac.cli_common import (
+    EnvOption,
+    JsonOption,
+    SpecsOption,
+    err,
+    out,
+    print_json,
+    run_command,
+    state,
+)
+from gmac.cli_engine import register as register_engine_commands
 
 app = typer.Typer(
     name="gmac",
@@ -26,57 +34,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-_state = {"debug": False}
-
-SpecsOption = Annotated[
-    Path, typer.Option("--specs", envvar="GMAC_SPECS", help="Folder of spec files.")
-]
-EnvOption = Annotated[
-    str | None, typer.Option("--env", "-e", help="Environment (default: every environment).")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-
-def _report(error: GmacError, *, as_json: bool) -> int:
-    if as_json and isinstance(error, SpecError):
-        problems = [vars(problem) for problem in error.problems]
-        _print_json({"valid": False, "problems": problems})
-    elif isinstance(error, SpecError):
-        for problem in error.problems:
-            err.print(str(problem), markup=False)
-        count = len(error.problems)
-        err.print(f"{count} problem{'s' if count != 1 else ''} in the specs", style="bold red")
-    else:
-        err.print(f"error: {error}", style="red", markup=False)
-    return error.exit_code
-
-
-def run_command(body: Callable[[], int | None], *, as_json: bool = False) -> None:
-    """Run a command body: GmacError becomes a message and an exit code, never a traceback."""
-    try:
-        code = body() or 0
-    except GmacError as error:
-        if _state["debug"]:
-            traceback.print_exc()
-        code = _report(error, as_json=as_json)
-    except KeyboardInterrupt:
-        err.print("interrupted", style="red")
-        code = 130
-    except Exception as error:
-        if _state["debug"]:
-            traceback.print_exc()
-        err.print(f"internal error: {type(error).__name__}: {error}", markup=False, style="red")
-        err.print("This is a bug in gmac; run again with --debug to see where it happened.")
-        code = 1
-    raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -97,7 +54,7 @@ def main_options(
         bool, typer.Option("--debug", envvar="GMAC_DEBUG", help="Show tracebacks of errors.")
     ] = False,
 ) -> None:
-    _state["debug"] = debug
+    state["debug"] = debug
 
 
 @app.command()
@@ -113,7 +70,7 @@ def validate(
         result = validate_directory(specs, env)
         counts = {name: summary(spec) for name, spec in result.items()}
         if as_json:
-            _print_json({"valid": True, "problems": [], "environments": counts})
+            print_json({"valid": True, "problems": [], "environments": counts})
             return
         first = next(iter(counts.values()))
         names = ", ".join(counts)
@@ -141,7 +98,7 @@ def show(
         spec = validate_directory(specs, env)[env]
         data = effective_spec(spec)
         if as_json:
-            _print_json(data)
+            print_json(data)
             return
         documents = [data["project"], *data["services"], *data["integrations"]]
         sys.stdout.write(f"# effective spec for environment '{env}'\n")
@@ -170,6 +127,9 @@ def schema(
             err.print(f"wrote {output}")
 
     run_command(body)
+
+
+register_engine_commands(app)
 
 
 def main() -> None:

@@ -4,8 +4,12 @@
     ├── SpecError              the specs are wrong; carries every Problem found, not only the first
     ├── UsageError             the command line asks for something that does not exist
     ├── ToolchainMissingError  a tool gmac needs is not installed; says how to install it
-    └── IntegrationError       a remote API (Gitea, Stripe, Turso, the cluster building images)
-                               refused or failed a call: `gitea: token rejected (401)`
+    ├── IntegrationError       a remote API (Gitea, Stripe, Turso, the cluster building images)
+    │                          refused or failed a call: `gitea: token rejected (401)`
+    └── EngineError            the Pulumi engine failed; the message carries its diagnostics
+        ├── LockHeldError      another run holds the stack's lock; says who and what to do
+        ├── PlanMismatchError  `apply --plan` found the preview no longer matches the plan
+        └── ProtectedResourceError  a protected environment would lose stateful resources
 
 Anything else escaping to the CLI is a bug in gmac: it is reported as an internal error, and
 `--debug` shows its traceback.
@@ -54,6 +58,18 @@ class ToolchainMissingError(GmacError):
     pass
 
 
+class EngineError(GmacError):
+    pass
+
+
+class LockHeldError(EngineError):
+    pass
+
+
+class PlanMismatchError(EngineError):
+    pass
+
+
 class IntegrationError(GmacError):
     """A call to a remote system failed: `service: what happened (status)`.
 
@@ -69,3 +85,7 @@ class IntegrationError(GmacError):
         suffix = f" ({status})" if status is not None else ""
         then = f"; {hint}" if hint else ""
         super().__init__(f"{service}: {message}{suffix}{then}")
+
+
+class ProtectedResourceError(EngineError):
+    pass

@@ -1,0 +1,68 @@
+"""Pulumi engine events, collected as plain StepRecords and diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pulumi.automation import events
+
+from gmac.engine.steps import PropertyDiffRecord, StepRecord, mask_secrets
+
+StepListener = Callable[[StepRecord, str], None]  # (step, phase: "start" | "done" | "failed")
+
+
+def _record(metadata: events.StepEventMetadata) -> StepRecord:
+    old = metadata.old.inputs if metadata.old is not None else None
+    new = metadata.new.inputs if metadata.new is not None else None
+    state = metadata.new or metadata.old
+    detailed = tuple(
+        PropertyDiffRecord(path, str(diff.diff_kind.value))
+        for path, diff in sorted((metadata.detailed_diff or {}).items())
+    )
+    return StepRecord(
+        op=str(metadata.op.value),
+        urn=metadata.urn,
+        type=metadata.type,
+        parent=state.parent if state is not None else None,
+        diffs=tuple(metadata.diffs or ()),
+        replace_keys=tuple(metadata.keys or ()),
+        detailed=detailed,
+        old_inputs=mask_secrets(old) if old is not None else None,
+        new_inputs=mask_secrets(new) if new is not None else None,
+    )
+
+
+@dataclass
+class EventCollector:
+    """The `on_event` callback of one engine operation."""
+
+    listener: StepListener | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def __call__(self, event: events.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            step = _record(event.resource_pre_event.metadata)
+            self.steps.append(step)
+            self._notify(step, "start")
+        elif event.res_outputs_event is not None:
+            self._notify(_record(event.res_outputs_event.metadata), "done")
+        elif event.res_op_failed_event is not None:
+            self._notify(_record(event.res_op_failed_event.metadata), "failed")
+        elif event.diagnostic_event is not None:
+            self._diagnostic(event.diagnostic_event)
+
+    def _notify(self, step: StepRecord, phase: str) -> None:
+        if self.listener is not None:
+            self.listener(step, phase)
+
+    def _diagnostic(self, diagnostic: events.DiagnosticEvent) -> None:
+        message = diagnostic.message.strip()
+        if not message or diagnostic.ephemeral:
+            return
+        if diagnostic.severity == "error":
+            self.errors.append(message)
+        elif diagnostic.severity == "warning":
+            self.diagnostics.append(message)

@@ -1,0 +1,263 @@
+"""The commands' work, end to end: load, validate, compile, run the engine, build the plan.
+
+The CLI stays thin: it parses flags, calls one function here, and renders what comes back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gmac.compile.context import CompileContext
+from gmac.engine.program import make_program
+from gmac.engine.settings import engine_settings
+from gmac.engine.stack import RunResult, StackOptions, StackSession
+from gmac.engine.steps import StepRecord
+from gmac.errors import (
+    GmacError,
+    PlanMismatchError,
+    ProtectedResourceError,
+    ToolchainMissingError,
+    UsageError,
+)
+from gmac.plan import (
+    CHANGE_OPS,
+    Change,
+    Plan,
+    build_plan,
+    plan_differences,
+    plan_from_dict,
+    render_json,
+)
+from gmac.toolchain import Toolchain, find
+from gmac.validate import Spec, validate_directory
+
+# Deleting or replacing these loses data: protected environments need --allow-destroy.
+STATEFUL_COMPONENTS = frozenset({"Repository", "Stripe", "Turso"})
+STATEFUL_TYPES = frozenset(
+    {
+        "kubernetes:core/v1:PersistentVolumeClaim",
+        "kubernetes:core/v1:Namespace",
+    }
+)
+
+ProgressListener = Callable[[StepRecord, str], None]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One command's inputs: which project, which environment, which resources."""
+
+    specs: Path
+    env: str
+    targets: Sequence[str] = ()
+    listener: ProgressListener | None = None
+    secret_values: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        return self.specs.resolve().parent
+
+
+def require_toolchain() -> Toolchain:
+    toolchain = find()
+    if toolchain is None:
+        raise ToolchainMissingError(
+            "the Pulumi toolchain is not installed: run `gmac toolchain install` "
+            "(the first build takes several minutes; later runs reuse ~/.cache/gmac)"
+        )
+    return toolchain
+
+
+class _Run:
+    """A stack session for one request, with compile failures surfaced as themselves."""
+
+    def __init__(self, request: RunRequest) -> None:
+        self.request = request
+        self.spec: Spec = validate_directory(request.specs, request.env)[request.env]
+        self.failures: list[GmacError] = []
+        ctx = CompileContext(self.spec, secret_values=request.secret_values)
+        settings = engine_settings(request.root, self.spec.project)
+        program = make_program(ctx, request.root, self.failures)
+        self.session = StackSession(settings, request.env, program, require_toolchain())
+
+    def call(
+        self, operation: Callable[[StackOptions], RunResult], targets: Sequence[str] = ()
+    ) -> RunResult:
+        options = StackOptions(targets=targets, listener=self.request.listener)
+        try:
+            return operation(options)
+        except GmacError:
+            if self.failures:
+                raise self.failures[0] from None
+            raise
+
+    def plan(self, result: RunResult) -> Plan:
+        return build_plan(self.request.env, result.steps, result.diagnostics)
+
+
+def _target_urns(plan_steps: Sequence[StepRecord], names: Sequence[str]) -> list[str]:
+    """Every resource under the gmac components named `names` (a service, an integration)."""
+    parents = {step.urn: step.parent for step in plan_steps}
+    roots = {
+        step.urn for step in plan_steps if step.type.startswith("gmac:") and step.name in names
+    }
+    missing = set(names) - {urn.rsplit("::", 1)[-1] for urn in roots}
+    if missing:
+        raise UsageError(f"--target: nothing named {', '.join(sorted(missing))} in this stack")
+
+    def under_root(urn: str | None) -> bool:
+        seen: set[str] = set()
+        while urn and urn not in seen:
+            if urn in roots:
+                return True
+            seen.add(urn)
+            urn = parents.get(urn)
+        return False
+
+    return sorted(urn for urn in parents if under_root(urn))
+
+
+def preview(request: RunRequest) -> Plan:
+    run = _Run(request)
+    return run.plan(run.call(run.session.preview))
+
+
+def destructive_changes(plan: Plan) -> list[Change]:
+    return [
+        change
+        for change in plan.changes
+        if change.op in ("delete", "replace")
+        and (change.component in STATEFUL_COMPONENTS or change.type in STATEFUL_TYPES)
+    ]
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    plan: Plan
+    applied: bool
+    result: RunResult | None = None
+
+
+def apply(
+    request: RunRequest,
+    *,
+    confirm: Callable[[Plan], bool],
+    allow_destroy: bool = False,
+    saved: Plan | None = None,
+) -> ApplyOutcome:
+    """Preview, check the plan against protection and a saved plan, confirm, then update."""
+    run = _Run(request)
+    previewed = run.call(run.session.preview)
+    plan = run.plan(previewed)
+    if saved is not None:
+        differences = plan_differences(saved, plan)
+        if differences:
+            raise PlanMismatchError(
+                "the saved plan no longer matches what apply would do; run `gmac plan` "
+                "again:\n" + "\n".join(differences)
+            )
+    targets = _target_urns(previewed.steps, request.targets) if request.targets else []
+    if targets:
+        plan = Plan(
+            plan.environment,
+            tuple(c for c in plan.changes if c.urn in targets),
+            plan.unchanged,
+            plan.diagnostics,
+        )
+    if run.spec.environment.protect and not allow_destroy:
+        risky = destructive_changes(plan)
+        if risky:
+            listing = "\n".join(f"  {change.op} {change.type} {change.name}" for change in risky)
+            raise ProtectedResourceError(
+                f"'{request.env}' is protected and this would delete or replace stateful "
+                f"resources:\n{listing}\nRun again with --allow-destroy if that is intended."
+            )
+    if not plan.has_changes or not confirm(plan):
+        return ApplyOutcome(plan, applied=False)
+    result = run.call(run.session.up, targets)
+    return ApplyOutcome(plan, applied=True, result=result)
+
+
+def drift(request: RunRequest) -> Plan:
+    """What refresh would change in the state to match the live resources (nothing written)."""
+    run = _Run(request)
+    result = run.call(lambda options: run.session.refresh(options, preview_only=True))
+    return run.plan(result)
+
+
+def refresh(request: RunRequest) -> Plan:
+    run = _Run(request)
+    result = run.call(lambda options: run.session.refresh(options, preview_only=False))
+    return run.plan(result)
+
+
+def destroy(
+    request: RunRequest, *, confirm: Callable[[Plan], bool], allow_destroy: bool = False
+) -> ApplyOutcome:
+    run = _Run(request)
+    if run.spec.environment.protect and not allow_destroy:
+        raise ProtectedResourceError(
+            f"'{request.env}' is protected: destroying it needs --allow-destroy"
+        )
+    current = run.plan(run.call(run.session.preview))
+    plan = Plan(
+        request.env,
+        tuple(
+            Change("delete", urn, type_, name, component)
+            for urn, type_, name, component in _state_resources(run)
+        ),
+        0,
+        current.diagnostics,
+    )
+    if not plan.changes or not confirm(plan):
+        return ApplyOutcome(plan, applied=False)
+    return ApplyOutcome(plan, applied=True, result=run.call(run.session.destroy))
+
+
+def _state_resources(run: _Run) -> list[tuple[str, str, str, str]]:
+    exported = run.session.stack().export_stack().deployment or {}
+    resources = exported.get("resources", []) if isinstance(exported, dict) else []
+    found = []
+    for resource in resources:
+        type_ = str(resource.get("type", ""))
+        if type_ == "pulumi:pulumi:Stack" or type_.startswith("pulumi:providers:"):
+            continue
+        urn = str(resource.get("urn", ""))
+        change = build_plan(run.request.env, [StepRecord("delete", urn, type_)]).changes
+        found.append((urn, type_, urn.rsplit("::", 1)[-1], change[0].component))
+    return found
+
+
+def unlock(request: RunRequest) -> int:
+    """Remove the stack's lock files after a killed run; how many there were."""
+    run = _Run(request)
+    return run.session.unlock()
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    path.write_text(render_json(plan) + "\n", encoding="utf-8")
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        return plan_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"cannot read the saved plan '{path}': {error}") from None
+
+
+__all__ = [
+    "CHANGE_OPS",
+    "ApplyOutcome",
+    "RunRequest",
+    "apply",
+    "destroy",
+    "drift",
+    "load_plan",
+    "preview",
+    "refresh",
+    "save_plan",
+    "unlock",
+]

@@ -1,0 +1,326 @@
+"""A frozen Plan built from engine steps, and its three renderings: table, JSON, Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from gmac.engine.steps import SECRET_MASK, StepRecord
+
+# Pulumi emits several steps for one replacement; the plan shows it once, as "replace".
+_OP_ALIASES = {
+    "create-replacement": "replace",
+    "delete-replaced": None,
+    "discard-replaced": None,
+    "remove-pending-replace": None,
+    "replace": "replace",
+    "create": "create",
+    "update": "update",
+    "delete": "delete",
+    "same": "same",
+    "read": "read",
+    "refresh": "refresh",
+    "import": "import",
+    "import-replacement": "replace",
+    "read-replacement": "replace",
+    "read-discard": None,
+    "discard": None,
+}
+CHANGE_OPS = ("create", "update", "replace", "delete", "import")
+SYMBOLS = {
+    "create": "+",
+    "update": "~",
+    "replace": "+-",
+    "delete": "-",
+    "import": "=",
+    "read": ">",
+    "same": " ",
+    "refresh": "~",
+}
+MARKDOWN_LIMIT = 65_000
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    path: str
+    kind: str
+    old: Any = None
+    new: Any = None
+
+    @property
+    def forces_replacement(self) -> bool:
+        return self.kind.endswith("-replace")
+
+
+@dataclass(frozen=True)
+class Change:
+    op: str
+    urn: str
+    type: str
+    name: str
+    component: str
+    properties: tuple[PropertyChange, ...] = ()
+    replace_reasons: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "component": self.component,
+            "properties": [vars(prop) for prop in self.properties],
+            "replace_reasons": list(self.replace_reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    environment: str
+    changes: tuple[Change, ...]
+    unchanged: int = 0
+    diagnostics: tuple[str, ...] = field(default=())
+
+    @property
+    def has_changes(self) -> bool:
+        return any(change.op in CHANGE_OPS for change in self.changes)
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(change.op for change in self.changes)
+        result = {op: counted.get(op, 0) for op in CHANGE_OPS}
+        result["same"] = self.unchanged
+        return result
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "has_changes": self.has_changes,
+            "summary": self.counts(),
+            "changes": [change.as_dict() for change in self.changes],
+            "diagnostics": list(self.diagnostics),
+        }
+
+
+def _lookup(data: Mapping[str, Any] | None, path: str) -> Any:
+    node: Any = data
+    for part in path.replace("[", ".").replace("]", "").split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _component(urn: str) -> str:
+    """The outermost gmac component in the URN's type chain, e.g. `Service`."""
+    qualified = urn.split("::")[2] if urn.count("::") >= 3 else ""
+    first = qualified.split("$")[0]
+    return first.rsplit(":", 1)[-1] if first.startswith("gmac:") else ""
+
+
+def build_plan(
+    environment: str, steps: Iterable[StepRecord], diagnostics: Sequence[str] = ()
+) -> Plan:
+    """Collapse engine steps into one Change per resource that changes."""
+    changes: dict[str, Change] = {}
+    same: set[str] = set()
+    for step in steps:
+        op = _OP_ALIASES.get(step.op, step.op)
+        if op is None or step.type == "pulumi:pulumi:Stack":
+            continue
+        if op == "same":
+            same.add(step.urn)
+            continue
+        if step.urn in changes and changes[step.urn].op == "replace":
+            continue
+        properties = tuple(
+            PropertyChange(
+                diff.path,
+                diff.kind,
+                _lookup(step.old_inputs, diff.path),
+                _lookup(step.new_inputs, diff.path),
+            )
+            for diff in step.detailed
+        ) or tuple(PropertyChange(path, "update") for path in step.diffs)
+        changes[step.urn] = Change(
+            op=op,
+            urn=step.urn,
+            type=step.type,
+            name=step.name,
+            component=_component(step.urn),
+            properties=properties,
+            replace_reasons=step.replace_keys if op == "replace" else (),
+        )
+    ordered = tuple(sorted(changes.values(), key=lambda c: (c.component, c.type, c.name)))
+    return Plan(
+        environment, ordered, unchanged=len(same - changes.keys()), diagnostics=tuple(diagnostics)
+    )
+
+
+# Renderings -------------------------------------------------------------------------------
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    if value is None:
+        return "∅"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe(change: Change) -> str:
+    parts = []
+    for prop in change.properties[:6]:
+        if prop.kind.startswith("add"):
+            parts.append(f"+{prop.path}")
+        elif prop.kind.startswith("delete"):
+            parts.append(f"-{prop.path}")
+        else:
+            parts.append(f"{prop.path}: {_short(prop.old, 20)} → {_short(prop.new, 20)}")
+    if len(change.properties) > 6:
+        parts.append(f"… {len(change.properties) - 6} more")
+    return "; ".join(parts)
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    if not plan.has_changes:
+        return f"{plan.environment}: no changes ({counts['same']} resources up to date)"
+    words = [f"{counts[op]} to {op}" for op in CHANGE_OPS if counts[op]]
+    return f"{plan.environment}: {', '.join(words)}; {counts['same']} unchanged"
+
+
+def render_table(plan: Plan, console: Console) -> None:
+    if plan.has_changes:
+        table = Table(
+            title=f"gmac plan: {plan.environment}",
+            title_justify="left",
+            show_lines=False,
+            expand=False,
+        )
+        for column in ("", "type", "name", "changes"):
+            table.add_column(column, overflow="fold")
+        styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+        for change in plan.changes:
+            reason = (
+                f" (replace: {', '.join(change.replace_reasons)})" if change.replace_reasons else ""
+            )
+            table.add_row(
+                SYMBOLS.get(change.op, "?"),
+                change.type,
+                change.name,
+                _describe(change) + reason,
+                style=styles.get(change.op),
+            )
+        console.print(table)
+    for message in plan.diagnostics:
+        console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
+    console.print(summary_line(plan), markup=False)
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.as_dict(), indent=2, default=str)
+
+
+def _markdown_row(change: Change) -> str:
+    detail = _describe(change).replace("|", "\\|")
+    reason = f" — replace: {', '.join(change.replace_reasons)}" if change.replace_reasons else ""
+    return (
+        f"| `{SYMBOLS.get(change.op, '?')}` | {change.op} | `{change.type}` | "
+        f"`{change.name}` | {detail}{reason} |"
+    )
+
+
+def render_markdown(plans: Sequence[Plan] | Plan, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: summaries first, then the changes, cut to stay under `limit`."""
+    plans = [plans] if isinstance(plans, Plan) else list(plans)
+    head = ["## gmac plan", ""]
+    head += [f"- **{summary_line(plan)}**" for plan in plans]
+    head.append("")
+    body: list[str] = []
+    for plan in plans:
+        if not plan.has_changes:
+            continue
+        body += [
+            f"### {plan.environment}",
+            "",
+            "| | op | type | name | changes |",
+            "|---|---|---|---|---|",
+        ]
+        body += [_markdown_row(change) for change in plan.changes]
+        body.append("")
+    text = "\n".join(head + body)
+    if len(text) <= limit:
+        return text
+    # Cut whole rows from the end, and say so: a truncated table is worse than a short one.
+    note = (
+        "\n\n> **{count} more lines were cut** to keep this comment under "
+        f"{limit:,} characters. Run `gmac plan` for the full plan.\n"
+    )
+    kept = list(head + body)
+    while kept and len("\n".join(kept)) + len(note) + 8 > limit:
+        kept.pop()
+    cut = len(head) + len(body) - len(kept)
+    return "\n".join(kept) + note.format(count=cut)
+
+
+__all__ = [
+    "SECRET_MASK",
+    "Change",
+    "Plan",
+    "PropertyChange",
+    "build_plan",
+    "render_json",
+    "render_markdown",
+    "render_table",
+    "summary_line",
+]
+
+
+# Saved plans ------------------------------------------------------------------------------
+
+
+def plan_from_dict(data: Mapping[str, Any]) -> Plan:
+    changes = tuple(
+        Change(
+            op=str(item["op"]),
+            urn=str(item["urn"]),
+            type=str(item["type"]),
+            name=str(item["name"]),
+            component=str(item.get("component", "")),
+            properties=tuple(PropertyChange(**prop) for prop in item.get("properties", [])),
+            replace_reasons=tuple(item.get("replace_reasons", [])),
+        )
+        for item in data.get("changes", [])
+    )
+    return Plan(
+        str(data["environment"]),
+        changes,
+        unchanged=int(data["summary"]["same"]),
+        diagnostics=tuple(data.get("diagnostics", [])),
+    )
+
+
+def _shape(change: Change) -> str:
+    paths = ", ".join(sorted(prop.path for prop in change.properties))
+    return f"{change.op} {change.type} {change.name}" + (f" ({paths})" if paths else "")
+
+
+def plan_differences(saved: Plan, current: Plan) -> list[str]:
+    """What the current preview would do that the saved plan did not say, and the reverse."""
+    before = {_shape(change) for change in saved.changes if change.op in CHANGE_OPS}
+    after = {_shape(change) for change in current.changes if change.op in CHANGE_OPS}
+    lines = [f"+ now also: {shape}" for shape in sorted(after - before)]
+    lines += [f"- no longer: {shape}" for shape in sorted(before - after)]
+    if saved.environment != current.environment:
+        lines.insert(
+            0, f"environment: plan is for '{saved.environment}', not '{current.environment}'"
+        )
+    return lines
