@@ -10,11 +10,35 @@ from gmac.models import spec_document_adapter
 SCHEMA_ID = "https://gmac.io/schemas/spec-v1.json"
 
 
+def _switch(union: dict[str, Any]) -> dict[str, Any]:
+    """A discriminated union as `if`/`then` pairs on its tag field.
+
+    pydantic writes a `oneOf` with an OpenAPI `discriminator`, which JSON Schema ignores: an
+    editor then reports only "not valid under any of the given schemas". With `if`/`then` it
+    checks a document against its own kind and names the field that is wrong.
+    """
+    field = union["discriminator"]["propertyName"]
+    mapping: dict[str, Any] = union["discriminator"]["mapping"]
+    return {
+        "type": "object",
+        "required": [field],
+        "properties": {field: {"enum": list(mapping)}},
+        "allOf": [
+            {
+                "if": {"properties": {field: {"const": value}}, "required": [field]},
+                "then": {"$ref": target} if isinstance(target, str) else _switch(target),
+            }
+            for value, target in mapping.items()
+        ],
+    }
+
+
 def spec_json_schema() -> dict[str, Any]:
     schema = spec_document_adapter.json_schema(by_alias=True, mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": f"gmac spec (gmac {__version__})",
-        **schema,
+        **_switch(schema),
+        "$defs": schema["$defs"],
     }

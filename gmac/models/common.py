@@ -29,6 +29,15 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def field_error(message: str, *at: str | int) -> PydanticCustomError:
+    """A model rule's error about one of its fields, `at` that path below the model.
+
+    The validator turns `at` into the problem's position (`alerts.1.name`), so the message
+    points at the duplicate name rather than at the start of the document.
+    """
+    return PydanticCustomError("spec_rule", message, {"at": at})
+
+
 def _checked(pattern: str, error: str, describe: str) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
@@ -125,10 +134,12 @@ def _check_memory(value: str) -> str:
     return value
 
 
-CpuQuantity = Annotated[str, BeforeValidator(_scalar_to_str), AfterValidator(_check_quantity)]
+# The schema says numbers are fine too, or editors would flag `cpu: 1`.
+_QuantityInput = BeforeValidator(_scalar_to_str, json_schema_input_type=str | int | float)
+CpuQuantity = Annotated[str, _QuantityInput, AfterValidator(_check_quantity)]
 MemoryQuantity = Annotated[
     str,
-    BeforeValidator(_scalar_to_str),
+    _QuantityInput,
     AfterValidator(_check_quantity),
     AfterValidator(_check_memory),
 ]
@@ -208,7 +219,9 @@ def _env_value(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) else value
 
 
-EnvValue = Annotated[str, BeforeValidator(_env_value)]
+EnvValue = Annotated[
+    str, BeforeValidator(_env_value, json_schema_input_type=str | int | float | bool)
+]
 
 
 # Per-environment values -------------------------------------------------------------------

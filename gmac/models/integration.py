@@ -6,14 +6,16 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gmac.models.common import Duration, Name, SpecModel, Url
+from gmac.models.common import Duration, Name, SpecModel, Url, field_error
+from gmac.suggest import did_you_mean
 
 
-def _first_duplicate(values: list[str]) -> str | None:
+def first_duplicate(values: list[str]) -> int | None:
+    """The index of the first value given twice, or None."""
     seen: set[str] = set()
-    for value in values:
+    for index, value in enumerate(values):
         if value in seen:
-            return value
+            return index
         seen.add(value)
     return None
 
@@ -51,9 +53,10 @@ class StripeProduct(SpecModel):
 
     @model_validator(mode="after")
     def _unique_prices(self) -> Self:
-        duplicate = _first_duplicate([price.id for price in self.prices])
-        if duplicate:
-            raise ValueError(f"price '{duplicate}' is declared twice")
+        index = first_duplicate([price.id for price in self.prices])
+        if index is not None:
+            message = f"price '{self.prices[index].id}' is declared twice"
+            raise field_error(message, "prices", index, "id")
         return self
 
 
@@ -74,13 +77,19 @@ class StripeIntegration(_IntegrationBase):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Self:
-        duplicate = _first_duplicate([product.id for product in self.products])
-        if duplicate:
-            raise ValueError(f"product '{duplicate}' is declared twice")
-        prices = [price.id for product in self.products for price in product.prices]
-        duplicate = _first_duplicate(prices)
-        if duplicate:
-            raise ValueError(f"price '{duplicate}' is declared twice")
+        index = first_duplicate([product.id for product in self.products])
+        if index is not None:
+            message = f"product '{self.products[index].id}' is declared twice"
+            raise field_error(message, "products", index, "id")
+        # Price ids are unique across products: Stripe looks prices up by them.
+        prices = [
+            (p, i) for p, product in enumerate(self.products) for i in range(len(product.prices))
+        ]
+        index = first_duplicate([self.products[p].prices[i].id for p, i in prices])
+        if index is not None:
+            p, i = prices[index]
+            message = f"price '{self.products[p].prices[i].id}' is declared twice"
+            raise field_error(message, "products", p, "prices", i, "id")
         return self
 
 
@@ -106,12 +115,16 @@ class TursoIntegration(_IntegrationBase):
     @model_validator(mode="after")
     def _known_databases(self) -> Self:
         names = [database.name for database in self.databases]
-        duplicate = _first_duplicate(names)
-        if duplicate:
-            raise ValueError(f"database '{duplicate}' is declared twice")
-        for token in self.tokens:
+        index = first_duplicate(names)
+        if index is not None:
+            raise field_error(
+                f"database '{names[index]}' is declared twice", "databases", index, "name"
+            )
+        for i, token in enumerate(self.tokens):
             if token.database not in names:
-                raise ValueError(f"token for unknown database '{token.database}'")
+                hint = did_you_mean(token.database, names)
+                message = f"token for unknown database '{token.database}'{hint}"
+                raise field_error(message, "tokens", i, "database")
         return self
 
 

@@ -19,6 +19,7 @@ from gmac.models.common import (
     PromQL,
     SpecModel,
     UrlPath,
+    field_error,
 )
 
 
@@ -132,16 +133,18 @@ class Service(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        # Each error names the field it is about, so the problem points at that line.
         if self.database is not None and (self.image is not None or self.port is not None):
-            raise ValueError("a database service has no 'image' or 'port'")
+            field = "image" if self.image is not None else "port"
+            raise field_error("a database service has no 'image' or 'port'", field)
         if self.ingress is not None and self.port is None:
-            raise ValueError("'ingress' needs 'port'")
+            raise field_error("'ingress' needs 'port'", "ingress")
         if self.health is not None and self.port is None and self.health.port is None:
-            raise ValueError("'health' needs 'port' or 'health.port'")
+            raise field_error("'health' needs 'port' or 'health.port'", "health")
         if self.port is not None and self.image is None:
-            raise ValueError("'port' needs an 'image' to run")
+            raise field_error("'port' needs an 'image' to run", "port")
         names = [alert.name for alert in self.alerts]
-        if len(names) != len(set(names)):
-            duplicate = next(name for name in names if names.count(name) > 1)
-            raise ValueError(f"alert '{duplicate}' is declared twice")
+        index = next((i for i, name in enumerate(names) if name in names[:i]), None)
+        if index is not None:
+            raise field_error(f"alert '{names[index]}' is declared twice", "alerts", index, "name")
         return self

@@ -79,12 +79,12 @@ def _sort_by_kind(documents: Iterable[Document]) -> tuple[dict[str, list[Documen
                 )
             )
         elif not isinstance(kind, str) or kind not in by_kind:
-            hint = did_you_mean(str(kind), SPEC_KINDS)
+            shown = f"'{kind}'{did_you_mean(kind, SPEC_KINDS)}" if isinstance(kind, str) else kind
             problems.append(
                 _problem(
                     document,
                     ("kind",),
-                    f"unknown kind '{kind}'{hint}; expected one of: {', '.join(SPEC_KINDS)}",
+                    f"unknown kind {shown}; expected one of: {', '.join(SPEC_KINDS)}",
                 )
             )
         else:
@@ -166,23 +166,29 @@ def _validate_environment(
     variables = _variables(project, project_document, env)
     services: list[tuple[Service, Document]] = []
     integrations: list[tuple[Integration, Document]] = []
+    invalid: list[Document] = []
     for document in [*by_kind["Service"], *by_kind["Integration"]]:
-        data, trouble = interpolate(
+        data, unknown_variables = interpolate(
             document.data, {**variables, "name": document.name or ""}, document.source
         )
-        problems.extend(trouble)
+        problems.extend(unknown_variables)
         if document.kind == "Service":
             data, trouble = _with_template(Document(document.file, data, document.source))
             problems.extend(trouble)
         model, trouble = _validate_document(document, data, env, environments)
-        problems.extend(trouble)
+        # A value with an unknown variable is also invalid ('api.{domian}' is no host name):
+        # the variable is the problem to report, once.
+        reported = {problem.path for problem in unknown_variables}
+        problems.extend(problem for problem in trouble if problem.path not in reported)
         if isinstance(model, Service):
             services.append((model, document))
         elif model is not None and not isinstance(model, Project):
             integrations.append((model, document))
+        else:
+            invalid.append(document)
     if project is None:
         return None, problems
-    problems.extend(check_references(project, project_document, services, integrations))
+    problems.extend(check_references(project, project_document, services, integrations, invalid))
     if problems:
         return None, problems
     documents = {("Project", project.name): project_document}

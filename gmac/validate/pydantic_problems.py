@@ -10,14 +10,11 @@ from pydantic_core import ErrorDetails
 
 from gmac.errors import Problem
 from gmac.load import Document, YamlPath
+from gmac.models import INTEGRATION_TYPES, SPEC_KINDS
 from gmac.models.common import DEFAULT_KEY
 from gmac.suggest import did_you_mean
 
-_KIND_MESSAGES = {
-    "Project": "kind",
-    "Service": "kind",
-    "Integration": "type",
-}
+_TAGS = {"kind": SPEC_KINDS, "type": INTEGRATION_TYPES}
 
 
 def _field_keys(model: type[BaseModel]) -> list[str]:
@@ -58,8 +55,12 @@ def _model_at(root: type[BaseModel], loc: YamlPath) -> type[BaseModel] | None:
     return model
 
 
-def _raw_path(data: Any, loc: YamlPath, env: str | None) -> YamlPath:
-    """`loc` in the source file: per-environment values add the environment as a step."""
+def _raw_path(data: Any, loc: YamlPath, env: str | None, *, pick_last: bool = True) -> YamlPath:
+    """`loc` in the source file: per-environment values add the environment as a step.
+
+    `pick_last` is false when the error is about the per-environment mapping itself (an
+    unknown environment in it), not about the value picked from it.
+    """
     path: list[str | int] = []
     node = data
     for part in loc:
@@ -78,7 +79,7 @@ def _raw_path(data: Any, loc: YamlPath, env: str | None) -> YamlPath:
                 else None
             )
         )
-    if isinstance(node, dict):
+    if pick_last and isinstance(node, dict):
         branch = env if env in node else None
         if branch is not None:
             path.append(branch)
@@ -112,19 +113,23 @@ def _message(error: ErrorDetails, model: type[BaseModel] | None, key: str | int)
     return message[0].lower() + message[1:] if message[:2] != message[:2].upper() else message
 
 
-def _tag_problem(document: Document, error: ErrorDetails, field: str) -> Problem:
+def _tag_problem(document: Document, error: ErrorDetails) -> Problem:
+    """A missing or unknown `kind` or integration `type`, with the values it can take."""
     ctx = error.get("ctx") or {}
-    tag = str(ctx.get("tag", ""))
-    expected = [part.strip(" '") for part in str(ctx.get("expected_tags", "")).split(",")]
+    field = str(ctx.get("discriminator", "kind")).strip("'")
+    choices = _TAGS.get(field, ())
+    expected = f"expected one of: {', '.join(choices)}"
     line, column = document.source.locate((field,))
-    return Problem(
-        document.file,
-        line,
-        column,
-        field,
-        f"unknown {field} '{tag}'{did_you_mean(tag, expected)}; "
-        f"expected one of: {', '.join(expected)}",
-    )
+    if error["type"] == "union_tag_not_found":
+        message = f"required field is missing; {expected}"
+    else:
+        value = document.data.get(field)
+        if isinstance(value, str):
+            shown = f"'{value}'{did_you_mean(value, choices)}"
+        else:
+            shown = _show(value)
+        message = f"unknown {field} {shown}; {expected}"
+    return Problem(document.file, line, column, field, message)
 
 
 def problems_from(
@@ -132,7 +137,9 @@ def problems_from(
 ) -> list[Problem]:
     """One Problem per pydantic error in validating `document` as `root`."""
     problems: list[Problem] = []
-    strip = [tag for tag in (document.kind, document.data.get("type")) if isinstance(tag, str)]
+    # Only an Integration has a second tag, its `type`; elsewhere a `type` is a field.
+    tags = (document.kind, document.data.get("type") if document.kind == "Integration" else None)
+    strip = [tag for tag in tags if isinstance(tag, str)]
     for details in error.errors():
         loc: YamlPath = tuple(details["loc"])
         # Discriminated unions put the tag first in `loc`: drop it, it is not a field.
@@ -140,22 +147,36 @@ def problems_from(
             if loc and loc[0] == tag:
                 loc = loc[1:]
         if details["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            field = "type" if loc else "kind"
-            if details["type"] == "union_tag_invalid":
-                problems.append(_tag_problem(document, details, field))
-            else:
-                line, column = document.source.locate(loc)
-                problems.append(
-                    Problem(document.file, line, column, field, "required field is missing")
-                )
+            problems.append(_tag_problem(document, details))
             continue
-        at_key = details["type"] in ("extra_forbidden", "unknown_environment")
-        key = loc[-1] if loc else ""
-        model = _model_at(root, loc) if loc else root
-        path = _raw_path(document.data, loc, env)
-        if details["type"] == "unknown_environment":
-            path = (*path, str((details.get("ctx") or {}).get("key", "")))
-        line, column = document.source.locate(path, at_key=at_key)
-        dotted = ".".join(str(part) for part in path)
-        problems.append(Problem(document.file, line, column, dotted, _message(details, model, key)))
+        problems.append(_problem(document, details, loc, root, env))
     return problems
+
+
+def _problem(
+    document: Document,
+    details: ErrorDetails,
+    loc: YamlPath,
+    root: type[BaseModel],
+    env: str | None,
+) -> Problem:
+    kind = details["type"]
+    ctx = details.get("ctx") or {}
+    # A bad mapping key: pydantic adds a '[key]' step; point at the key itself.
+    bad_key = bool(loc) and loc[-1] == "[key]"
+    loc = loc[:-1] if bad_key else loc
+    key = loc[-1] if loc else ""
+    model = _model_at(root, loc) if loc else root
+    unknown_env = kind == "unknown_environment"
+    path = _raw_path(document.data, loc, env, pick_last=not unknown_env)
+    if unknown_env:
+        path = (*path, str(ctx.get("key", "")))
+    # A model's own rule may name the field it is about, below the model (`alerts.1.name`).
+    path = (*path, *ctx.get("at", ()))
+    # Unknown keys and rules about a whole block or a named field point at the key; other
+    # errors at the value.
+    block_rule = kind == "value_error" and isinstance(details["input"], dict)
+    at_key = bad_key or unknown_env or kind == "extra_forbidden" or block_rule or "at" in ctx
+    line, column = document.source.locate(path, at_key=at_key)
+    dotted = ".".join(str(part) for part in path)
+    return Problem(document.file, line, column, dotted, _message(details, model, key))

@@ -18,8 +18,11 @@ from gmac.suggest import did_you_mean
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, declared_invalid: Iterable[str] = ()) -> None:
         self.problems: list[Problem] = []
+        # Names that invalid specs declare: their own problems are reported, so a reference
+        # to them is not reported again as unknown.
+        self._declared_invalid = frozenset(declared_invalid)
 
     def require(
         self,
@@ -30,9 +33,11 @@ class _Checker:
         what: str,
         *,
         where: str,
+        spec_name: bool = False,
     ) -> None:
+        """A problem unless `name` is in `known`; `spec_name` when it names a spec's own."""
         choices = sorted(set(known))
-        if name in choices:
+        if name in choices or (spec_name and name in self._declared_invalid):
             return
         line, column = document.source.locate(path)
         dotted = ".".join(str(part) for part in path)
@@ -42,7 +47,8 @@ class _Checker:
         )
 
     def fail(self, document: Document, path: YamlPath, message: str) -> None:
-        line, column = document.source.locate(path)
+        """A problem about a whole field: it points at the field's key."""
+        line, column = document.source.locate(path, at_key=True)
         dotted = ".".join(str(part) for part in path)
         self.problems.append(Problem(document.file, line, column, dotted, message))
 
@@ -118,14 +124,36 @@ def check_project(project: Project, document: Document) -> list[Problem]:
     return check.problems
 
 
+def _names_declared_by(documents: Iterable[Document]) -> set[str]:
+    """The names that specs which failed validation declare, read from their raw data."""
+    names: set[str] = set()
+    for document in documents:
+        data = document.data
+        names.update(name for name in [document.name] if name)
+        database = data.get("database")
+        if isinstance(database, dict) and isinstance(database.get("name"), str):
+            names.add(database["name"])
+        databases = data.get("databases") if data.get("type") == "turso" else None
+        for item in databases if isinstance(databases, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                names.add(item["name"])
+    return names
+
+
 def check_references(
     project: Project,
     project_document: Document,
     services: Iterable[tuple[Service, Document]],
     integrations: Iterable[tuple[Integration, Document]],
+    invalid: Iterable[Document] = (),
 ) -> list[Problem]:
-    """Every secret, integration, database, webhook and environment named is declared."""
-    check = _Checker()
+    """Every secret, integration, database, webhook and environment named is declared.
+
+    `invalid` are the specs that failed validation: what they declare counts as declared.
+    """
+    invalid = list(invalid)
+    check = _Checker(_names_declared_by(invalid))
+    invalid_turso = any(document.data.get("type") == "turso" for document in invalid)
     services = list(services)
     integrations = list(integrations)
     secrets = list(project.secrets)
@@ -143,6 +171,7 @@ def check_references(
                 by_name,
                 "integration",
                 where="add an Integration spec with that name",
+                spec_name=True,
             )
 
     for service, document in services:
@@ -165,6 +194,7 @@ def check_references(
                 by_name,
                 "integration",
                 where="add an Integration spec with that name",
+                spec_name=True,
             )
         for i, database in enumerate(service.databases):
             check.require(
@@ -174,6 +204,7 @@ def check_references(
                 databases,
                 "database",
                 where="declare it in a Turso integration or a database service",
+                spec_name=True,
             )
         if service.repo is not None:
             for i, hook in enumerate(service.repo.webhooks):
@@ -184,6 +215,7 @@ def check_references(
                     webhooks,
                     "webhook integration",
                     where="add an Integration of type 'webhook'",
+                    spec_name=True,
                 )
             if project.git is None:
                 check.fail(document, ("repo",), "a repository needs the project's 'git' section")
@@ -200,7 +232,7 @@ def check_references(
                 )
         if service.database is not None:
             turso = [item for item, _ in integrations if isinstance(item, TursoIntegration)]
-            if not turso:
+            if not turso and not invalid_turso:
                 check.fail(
                     document,
                     ("database", "engine"),
