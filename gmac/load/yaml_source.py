@@ -178,6 +178,11 @@ def _syntax_problem(file: str, text: str, error: Exception) -> Problem:
             reason = f"{reason} (character U+{code:04X})"
     else:
         reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        # Where the construct that went wrong began: an unclosed '[' is found lines later.
+        # (A block mapping's start, often line 1, would say nothing.)
+        context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and "block" not in context and start is not None and start.line + 1 != line:
+            reason = f"{reason} ({context} at line {start.line + 1})"
     return Problem(file, line, column, "", f"invalid YAML: {reason}")
 
 
