@@ -40,9 +40,9 @@ _MAX_INT_DIGITS = 4000
 class _InvalidDocumentError(Exception):
     """A problem that makes the rest of one document meaningless."""
 
-    def __init__(self, node: yaml.Node, path: YamlPath, message: str) -> None:
+    def __init__(self, position: tuple[int, int], path: YamlPath, message: str) -> None:
         super().__init__(message)
-        self.node = node
+        self.position = position
         self.path = path
 
 
@@ -96,15 +96,18 @@ class _Converter:
     def convert(self, node: yaml.Node, path: YamlPath) -> Any:
         self._visited += 1
         if self._visited > MAX_NODES:
+            # An alias bomb: the node is shared by thousands of paths, so name the top-level
+            # field that expands and point at it.
             message = f"document expands to more than {MAX_NODES} values"
-            raise _InvalidDocumentError(node, path, message)
+            top = path[:1]
+            raise _InvalidDocumentError(self.values.get(top, _position(node)), top, message)
         if len(path) > MAX_DEPTH:
             # The top-level key says where; the full path would be 64 steps long.
             message = f"nesting deeper than {MAX_DEPTH} levels"
-            raise _InvalidDocumentError(node, path[:1], message)
+            raise _InvalidDocumentError(_position(node), path[:1], message)
         if id(node) in self._active:
             message = "recursive alias: it refers to a node that contains it"
-            raise _InvalidDocumentError(node, path, message)
+            raise _InvalidDocumentError(_position(node), path, message)
         self.values.setdefault(path, _position(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
@@ -247,7 +250,9 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
         try:
             data = converter.convert(node, ())
         except _InvalidDocumentError as invalid:
-            converter.problem(invalid.node, invalid.path, str(invalid))
+            line, column = invalid.position
+            dotted = ".".join(str(part) for part in invalid.path)
+            problems.append(Problem(file, line, column, dotted, str(invalid)))
             problems.extend(converter.problems)
             continue
         problems.extend(converter.problems)
