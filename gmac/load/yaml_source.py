@@ -77,6 +77,17 @@ def _plain_scalar(text: str) -> Any:
     return text
 
 
+def _only_1_2_number(node: yaml.ScalarNode) -> bool:
+    """`0o17`, `1e3`, `1.5e3`: numbers in YAML 1.2 that PyYAML's 1.1 resolver leaves as strings.
+
+    (The composer does not keep whether a tag was explicit, so `!!str 1e3` is a number too;
+    `!!str 123` stays a string.)
+    """
+    text: str = node.value
+    exponent = "e" in text or "E" in text
+    return node.tag == f"{_TAG}str" and bool(_OCT.match(text) or (exponent and _FLOAT.match(text)))
+
+
 class _Converter:
     """Walks one composed document, building data and its SourceMap."""
 
@@ -127,7 +138,7 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath) -> Any:
         text: str = node.value
         # libyaml marks a plain scalar with style "", the pure-Python parser with None.
-        if not node.style and node.tag in _IMPLICIT_TAGS:
+        if not node.style and (node.tag in _IMPLICIT_TAGS or _only_1_2_number(node)):
             return _plain_scalar(text)
         if node.tag not in (f"{_TAG}str", *_IMPLICIT_TAGS):
             self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
