@@ -26,6 +26,7 @@ from gmac.cli_common import (
     state,
 )
 from gmac.cli_engine import register as register_engine_commands
+from gmac.errors import UsageError
 
 app = typer.Typer(
     name="gmac",
@@ -122,9 +123,12 @@ def schema(
         text = json.dumps(spec_json_schema(), indent=2) + "\n"
         if output is None:
             sys.stdout.write(text)
-        else:
+            return
+        try:
             output.write_text(text, encoding="utf-8")
-            err.print(f"wrote {output}")
+        except OSError as error:
+            raise UsageError(f"cannot write '{output}': {error.strerror or error}") from error
+        err.print(f"wrote {output}", markup=False)
 
     run_command(body)
 

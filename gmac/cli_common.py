@@ -14,8 +14,9 @@ from rich.console import Console
 
 from gmac.errors import GmacError, SpecError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: a spec value such as 'a:fire:b' must print as written, not as 'a🔥b'.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 state = {"debug": False}
 
 SpecsOption = Annotated[
