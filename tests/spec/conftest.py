@@ -100,9 +100,8 @@ def run_gmac(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real CLI; no run, passing or failing, may print a traceback."""
-    environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
-    environment.pop("GMAC_DEBUG", None)
-    environment.pop("GMAC_SPECS", None)
+    inherited = {k: v for k, v in os.environ.items() if k not in ("GMAC_DEBUG", "GMAC_SPECS")}
+    environment = {**inherited, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
     result = subprocess.run(
         [*gmac_command(), *args],
         cwd=cwd,
