@@ -1,0 +1,73 @@
+"""Pulumi dynamic providers for what no provider plugin covers here: Gitea, Stripe, Turso and
+image builds. Each remote object has a `ResourceProvider` (real create, read, diff, update and
+delete against the real API) and a `Resource` to declare it with.
+
+The providers are stateless; credentials are inputs (secrets). Their classes are published
+here, under `gmac.providers`, and pickled by that name into every resource's `__provider`
+input: the private module they live in can move without breaking existing state.
+"""
+
+from gmac.providers._gitea import (
+    GiteaBranchProtection,
+    GiteaBranchProtectionProvider,
+    GiteaRepository,
+    GiteaRepositoryProvider,
+    GiteaWebhook,
+    GiteaWebhookProvider,
+)
+from gmac.providers._image import DEFAULT_BUILDER_IMAGE, ImageBuild, ImageBuildProvider
+from gmac.providers._stripe import (
+    DEFAULT_STRIPE_API_BASE,
+    StripePrice,
+    StripePriceProvider,
+    StripeProduct,
+    StripeProductProvider,
+    StripeWebhookEndpoint,
+    StripeWebhookEndpointProvider,
+)
+from gmac.providers._turso import (
+    DEFAULT_TURSO_API_BASE,
+    TursoDatabase,
+    TursoDatabaseProvider,
+    TursoDatabaseToken,
+    TursoDatabaseTokenProvider,
+)
+
+PROVIDERS = (
+    GiteaRepositoryProvider,
+    GiteaBranchProtectionProvider,
+    GiteaWebhookProvider,
+    StripeProductProvider,
+    StripePriceProvider,
+    StripeWebhookEndpointProvider,
+    TursoDatabaseProvider,
+    TursoDatabaseTokenProvider,
+    ImageBuildProvider,
+)
+for _provider in PROVIDERS:
+    _provider.__module__ = __name__
+
+__all__ = [
+    "DEFAULT_BUILDER_IMAGE",
+    "DEFAULT_STRIPE_API_BASE",
+    "DEFAULT_TURSO_API_BASE",
+    "PROVIDERS",
+    "GiteaBranchProtection",
+    "GiteaBranchProtectionProvider",
+    "GiteaRepository",
+    "GiteaRepositoryProvider",
+    "GiteaWebhook",
+    "GiteaWebhookProvider",
+    "ImageBuild",
+    "ImageBuildProvider",
+    "StripePrice",
+    "StripePriceProvider",
+    "StripeProduct",
+    "StripeProductProvider",
+    "StripeWebhookEndpoint",
+    "StripeWebhookEndpointProvider",
+    "TursoDatabase",
+    "TursoDatabaseProvider",
+    "TursoDatabaseToken",
+    "TursoDatabaseTokenProvider",
+]
