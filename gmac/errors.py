@@ -32,7 +32,13 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        # One problem, one line: a value quoted in the message may hold a line break.
+        return "".join(_escape(char) for char in text) if not text.isprintable() else text
+
+
+def _escape(char: str) -> str:
+    return char if char.isprintable() else repr(char)[1:-1]
 
 
 class GmacError(Exception):

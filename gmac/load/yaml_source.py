@@ -35,6 +35,8 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _MAX_INT_DIGITS = 4000
+# What YAML 1.1 (and so libyaml) counts as a line break in marks.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 class _InvalidDocumentError(Exception):
@@ -177,12 +179,26 @@ class _Converter:
         return merged
 
 
+def _within_text(text: str, line: int, column: int) -> tuple[int, int]:
+    """A position past the end of the text (libyaml's mark at the end of the stream) moved to
+    the end of the last line, where an editor can jump."""
+    lines = _LINE_BREAK.split(text)
+    if line <= len(lines):
+        return line, column
+    return len(lines), len(lines[-1]) + 1
+
+
 def _syntax_problem(file: str, text: str, error: Exception) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    line, column = _within_text(text, line, column)
     if isinstance(error, yaml.reader.ReaderError):
-        # A bad character: the reader gives an offset into the text, not a mark.
-        offset = min(max(error.position, 0), len(text))
+        # A bad character: the reader gives an offset into the text (in UTF-8 bytes when
+        # libyaml read it), not a mark.
+        offset = max(error.position, 0)
+        if _BaseLoader is not yaml.SafeLoader:
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+        offset = min(offset, len(text))
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         char = error.character

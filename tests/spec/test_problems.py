@@ -165,6 +165,11 @@ CASES = [
         edits=[(API, "name: api", "name: Api_1")],
     ),
     Case(
+        "a line break in a value stays on one line",
+        [f"specs/services/api.yaml:3:7: name: 'a\\nb' {DNS_1123}"],
+        edits=[(API, "name: api", 'name: "a\\nb"')],
+    ),
+    Case(
         "invalid environment name, at its key",
         [f"specs/project.yaml:28:3: environments.Local: 'Local' {DNS_1123}"],
         edits=[(PROJECT, "  local:  ", "  Local:  ")],
