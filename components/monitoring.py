@@ -1,0 +1,216 @@
+"""The Monitoring component (`gmac:index:Monitoring`): the Project's `monitoring` section.
+
+Children, in the environment's namespace:
+
+    alertmanager-main  Secret          `alertmanager.yaml`, the file Alertmanager reads (the
+                                       prometheus-operator's Alertmanager `main` reads this
+                                       Secret by name)
+    loki-config        ConfigMap       `config.yaml`: a single-binary Loki whose compactor
+                                       deletes logs older than `loki.retention`
+    gmac-workloads     PrometheusRule  alerts on the namespace's pods and deployments, so every
+                                       service is watched even before it declares alerts
+
+Alert routing, by the `severity` label every gmac alert carries:
+    critical  e-mailed at once (group_wait 10s), repeated at most hourly
+    warning   e-mailed after `group_wait`, repeated every `repeat_interval`
+    info      kept in Alertmanager, not e-mailed (receiver `null`)
+A firing critical alert silences the warning and info alerts of the same alert and service.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+import pulumi
+import yaml
+from pulumi_kubernetes.apiextensions import CustomResource
+from pulumi_kubernetes.core.v1 import ConfigMap, Secret
+
+from components._kube import child, duration_seconds, metadata
+
+if TYPE_CHECKING:
+    from gmac.compile.context import CompileContext
+    from gmac.models.project import Alertmanager, Loki
+    from gmac.models.project import Monitoring as MonitoringSpec
+
+TYPE = "gmac:index:Monitoring"
+ALERTMANAGER_SECRET = "alertmanager-main"
+ALERTMANAGER_KEY = "alertmanager.yaml"
+LOKI_CONFIGMAP = "loki-config"
+LOKI_KEY = "config.yaml"
+WORKLOAD_RULES = "gmac-workloads"
+CRITICAL_REPEAT = "1h"
+
+
+def alertmanager_config(alertmanager: Alertmanager, smtp_password: str | None) -> dict[str, Any]:
+    """The Alertmanager configuration: routes by severity to one e-mail receiver.
+
+    `smtp_password` is the value of `email.auth_secret`, when the smarthost needs a login.
+    """
+    email = alertmanager.email
+    smtp: dict[str, Any] = {
+        "smtp_smarthost": email.smarthost,
+        "smtp_from": email.from_,
+        "smtp_require_tls": True,
+    }
+    if email.auth_secret is not None:
+        smtp["smtp_auth_username"] = email.from_
+        smtp["smtp_auth_password"] = smtp_password or ""
+    critical_repeat = alertmanager.repeat_interval
+    if duration_seconds(critical_repeat) > duration_seconds(CRITICAL_REPEAT):
+        critical_repeat = CRITICAL_REPEAT
+    group_by = ["alertname", "namespace", "service"]
+    return {
+        "global": smtp,
+        "route": {
+            "receiver": "email",
+            "group_by": group_by,
+            "group_wait": alertmanager.group_wait,
+            "group_interval": "5m",
+            "repeat_interval": alertmanager.repeat_interval,
+            "routes": [
+                {
+                    "receiver": "email",
+                    "matchers": ['severity="critical"'],
+                    "group_wait": "10s",
+                    "repeat_interval": critical_repeat,
+                },
+                {"receiver": "email", "matchers": ['severity="warning"']},
+                {"receiver": "null", "matchers": ['severity="info"']},
+            ],
+        },
+        "receivers": [
+            {"name": "email", "email_configs": [{"to": email.to, "send_resolved": True}]},
+            {"name": "null"},
+        ],
+        "inhibit_rules": [
+            {
+                "source_matchers": ['severity="critical"'],
+                "target_matchers": ['severity=~"warning|info"'],
+                "equal": group_by,
+            }
+        ],
+    }
+
+
+def loki_config(loki: Loki) -> dict[str, Any]:
+    """A single-binary Loki (3.x) configuration, filesystem storage, with retention on."""
+    seconds = duration_seconds(loki.retention)
+    retention = f"{int(seconds // 3600)}h" if seconds % 3600 == 0 else loki.retention
+    return {
+        "auth_enabled": False,
+        "server": {"http_listen_port": 3100},
+        "common": {
+            "path_prefix": "/var/loki",
+            "replication_factor": 1,
+            "ring": {"kvstore": {"store": "inmemory"}},
+            "storage": {
+                "filesystem": {
+                    "chunks_directory": "/var/loki/chunks",
+                    "rules_directory": "/var/loki/rules",
+                }
+            },
+        },
+        "schema_config": {
+            "configs": [
+                {
+                    "from": "2024-01-01",
+                    "store": "tsdb",
+                    "object_store": "filesystem",
+                    "schema": "v13",
+                    "index": {"prefix": "index_", "period": "24h"},
+                }
+            ]
+        },
+        "compactor": {
+            "working_directory": "/var/loki/compactor",
+            "retention_enabled": True,
+            "delete_request_store": "filesystem",
+        },
+        "limits_config": {"retention_period": retention},
+    }
+
+
+def workload_rules(namespace: str) -> dict[str, Any]:
+    """The `spec` of the namespace-wide PrometheusRule (kube-state-metrics and `up`)."""
+    where = f'namespace="{namespace}"'
+    rules = [
+        {
+            "alert": "GmacPodCrashLooping",
+            "expr": "max_over_time(kube_pod_container_status_waiting_reason"
+            f'{{{where},reason="CrashLoopBackOff"}}[5m]) >= 1',
+            "for": "15m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "{{ $labels.pod }} keeps crashing"},
+        },
+        {
+            "alert": "GmacDeploymentUnavailable",
+            "expr": f"kube_deployment_status_replicas_unavailable{{{where}}} > 0",
+            "for": "15m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "{{ $labels.deployment }} has unavailable pods"},
+        },
+        {
+            "alert": "GmacTargetDown",
+            "expr": f"up{{{where}}} == 0",
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "annotations": {"summary": "{{ $labels.job }} on {{ $labels.instance }} is down"},
+        },
+    ]
+    return {"groups": [{"name": "gmac-workloads.rules", "rules": rules}]}
+
+
+def _dump(config: dict[str, Any]) -> str:
+    return yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
+
+
+class Monitoring(pulumi.ComponentResource):
+    """Alertmanager's configuration, Loki's retention and the namespace's workload alerts."""
+
+    def __init__(
+        self,
+        name: str,
+        monitoring: MonitoringSpec,
+        ctx: CompileContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        labels = ctx.labels(name, "monitoring")
+        if monitoring.alertmanager is not None:
+            Secret(
+                ALERTMANAGER_SECRET,
+                metadata=metadata(ALERTMANAGER_SECRET, ctx, labels),
+                type="Opaque",
+                string_data={
+                    ALERTMANAGER_KEY: self._alertmanager_yaml(monitoring.alertmanager, ctx)
+                },
+                opts=child(self),
+            )
+        if monitoring.loki is not None:
+            ConfigMap(
+                LOKI_CONFIGMAP,
+                metadata=metadata(LOKI_CONFIGMAP, ctx, labels),
+                data={LOKI_KEY: _dump(loki_config(monitoring.loki))},
+                opts=child(self),
+            )
+        CustomResource(
+            WORKLOAD_RULES,
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata=metadata(WORKLOAD_RULES, ctx, labels),
+            spec=workload_rules(ctx.namespace),
+            opts=child(self),
+        )
+        self.register_outputs({})
+
+    @staticmethod
+    def _alertmanager_yaml(alertmanager: Alertmanager, ctx: CompileContext) -> pulumi.Input[str]:
+        """Plain text without a login; with one, a secret (unknown when its value is not)."""
+        secret = alertmanager.email.auth_secret
+        if secret is None:
+            return _dump(alertmanager_config(alertmanager, None))
+        value = (ctx.secret_values or {}).get(secret)
+        if value is None:
+            return cast("pulumi.Output[str]", pulumi.Output.secret(pulumi.output.UNKNOWN))
+        return pulumi.Output.secret(_dump(alertmanager_config(alertmanager, value)))

@@ -1,0 +1,385 @@
+"""The Service component (`gmac:index:Service`): one spec Service as Kubernetes objects.
+
+Children, each named after the service so that a rename (`renamed_from`) carries them along
+through the alias the component inherits to its children:
+
+    {name}-env       ConfigMap     the service's `env`, read with `envFrom`
+    {name}-secrets   Secret        the secrets it names, each a `secretKeyRef` in the Deployment
+    {name}           Deployment    probes from `health`, requests and limits, non-root
+    {name}           Service       the service port (`http`) and the metrics port (`metrics`)
+    {name}           Ingress       the host, with TLS from the secret `{name}-tls`
+    {name}           HorizontalPodAutoscaler   from `autoscale`
+    {name}           PodDisruptionBudget       when more than one pod runs
+    {name}           ServiceMonitor            when `metrics` is set
+    {name}-alerts    PrometheusRule            the service's `alerts`
+
+Decisions worth knowing:
+- A service without `image` has no workload (nothing to run), only its alert rules. A database
+  service (`database:`) has no component at all: its database comes from the Turso integration.
+- "Replicas" below means the smallest number of pods that run: `autoscale.min` when autoscaling,
+  else `replicas`. The Deployment leaves `replicas` to the HorizontalPodAutoscaler when there is
+  one, so an apply never fights the autoscaler. `replicas: 0` stops the service: no autoscaler.
+- Pods run as user and group 65532, without privilege escalation or capabilities, with the
+  runtime's default seccomp profile, and without a service account token.
+- Secret values are only ever Pulumi secrets; when the values are not available (graphs,
+  previews without the secret store) the data is left unknown, never written in plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+import pulumi
+from pulumi_kubernetes.apiextensions import CustomResource
+from pulumi_kubernetes.apps.v1 import Deployment
+from pulumi_kubernetes.autoscaling.v2 import HorizontalPodAutoscaler
+from pulumi_kubernetes.core.v1 import ConfigMap, Secret
+from pulumi_kubernetes.core.v1 import Service as KubeService
+from pulumi_kubernetes.networking.v1 import Ingress
+from pulumi_kubernetes.policy.v1 import PodDisruptionBudget
+
+from components._kube import Object, child, duration_seconds, metadata
+from gmac.models.service import Resources
+
+if TYPE_CHECKING:
+    from gmac.compile.context import CompileContext
+    from gmac.models import Service as ServiceSpec
+
+TYPE = "gmac:index:Service"
+DEFAULT_RESOURCES = Resources(cpu="100m", memory="128Mi")
+DEFAULT_METRICS_PORT = 9090
+RUN_AS = 65532  # the `nonroot` user of distroless images
+PROMETHEUS_API = "monitoring.coreos.com/v1"
+CONFIG_HASH = "gmac.io/config-hash"
+
+
+def min_replicas(service: ServiceSpec) -> int:
+    """The fewest pods that run: `autoscale.min` when autoscaling, else `replicas`."""
+    if service.replicas == 0:
+        return 0
+    return service.autoscale.min if service.autoscale is not None else service.replicas
+
+
+def default_image(service: ServiceSpec, ctx: CompileContext) -> str | None:
+    """The image to run when no Image component builds one: the prebuilt `image.ref`, or the
+    tag the build pushes (`{images.registry}/{service}:{env}`). None without `image`."""
+    if service.image is None:
+        return None
+    if service.image.ref is not None:
+        return service.image.ref
+    registry = ctx.project.images.registry if ctx.project.images else None
+    name = f"{service.name}:{ctx.env}"
+    return f"{registry.rstrip('/')}/{name}" if registry else name
+
+
+def metrics_port(service: ServiceSpec) -> int | None:
+    """Where Prometheus scrapes: `metrics.port`, else the service port, else 9090."""
+    if service.metrics is None:
+        return None
+    return service.metrics.port or service.port or DEFAULT_METRICS_PORT
+
+
+def env_var_name(secret: str) -> str:
+    """The variable a secret is read from: `stripe-secret-key` -> `STRIPE_SECRET_KEY`."""
+    return secret.upper().replace("-", "_").replace(".", "_")
+
+
+def alert_rules(name: str, service: ServiceSpec) -> dict[str, Any]:
+    """The `spec` of the service's PrometheusRule: one group, the file `promtool` checks."""
+    rules: list[dict[str, Any]] = []
+    for alert in service.alerts:
+        rule: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
+        if alert.for_ is not None:
+            rule["for"] = alert.for_
+        rule["labels"] = {**alert.labels, "severity": alert.severity, "service": name}
+        annotations = {"summary": alert.summary or f"{name}: {alert.name}"}
+        if alert.description is not None:
+            annotations["description"] = alert.description
+        rule["annotations"] = annotations
+        rules.append(rule)
+    return {"groups": [{"name": f"{name}.rules", "rules": rules}]}
+
+
+def _unknown_secret() -> pulumi.Output[str]:
+    """A secret whose value is not known yet: Pulumi shows it as computed, never as text."""
+    return cast("pulumi.Output[str]", pulumi.Output.secret(pulumi.output.UNKNOWN))
+
+
+def _seconds(duration: str) -> int:
+    return math.ceil(duration_seconds(duration))
+
+
+class Service(pulumi.ComponentResource):
+    """A spec Service compiled to Kubernetes objects in the environment's namespace."""
+
+    deployment: Deployment | None
+    kube_service: KubeService | None
+
+    def __init__(
+        self,
+        name: str,
+        service: ServiceSpec,
+        ctx: CompileContext,
+        image: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if service.renamed_from is not None:
+            renamed = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=service.renamed_from)])
+            opts = pulumi.ResourceOptions.merge(opts, renamed)
+        super().__init__(TYPE, name, None, opts)
+        self._name = name
+        self._spec = service
+        self._ctx = ctx
+        self._selector = {
+            "app.kubernetes.io/name": name,
+            "app.kubernetes.io/instance": f"{name}-{ctx.env}",
+        }
+        component = "server" if service.port is not None else "worker"
+        self._labels = ctx.labels(name, component)
+        self.deployment = None
+        self.kube_service = None
+        outputs: dict[str, pulumi.Input[Any]] = {}
+
+        if service.database is None:
+            run = image if image is not None else default_image(service, ctx)
+            if run is not None:
+                self._workload(run)
+                outputs["image"] = run
+        if service.alerts:
+            CustomResource(
+                f"{name}-alerts",
+                api_version=PROMETHEUS_API,
+                kind="PrometheusRule",
+                metadata=metadata(f"{name}-alerts", ctx, self._labels),
+                spec=alert_rules(name, service),
+                opts=child(self),
+            )
+        if self.kube_service is not None:
+            outputs["address"] = f"{name}.{ctx.namespace}.svc"
+        self.register_outputs(outputs)
+
+    # The workload and what serves it ------------------------------------------------------
+
+    def _workload(self, image: pulumi.Input[str]) -> None:
+        name, service, ctx = self._name, self._spec, self._ctx
+        annotations: dict[str, str] = {}
+        container: Object = {
+            "name": name,
+            "image": image,
+            "ports": self._container_ports(),
+            "resources": self._resources(),
+            "security_context": {
+                "run_as_non_root": True,
+                "allow_privilege_escalation": False,
+                "capabilities": {"drop": ["ALL"]},
+            },
+        }
+        if service.env:
+            config = ConfigMap(
+                f"{name}-env",
+                metadata=metadata(f"{name}-env", ctx, self._labels),
+                data=dict(service.env),
+                opts=child(self),
+            )
+            container["env_from"] = [{"config_map_ref": {"name": config.metadata.name}}]
+            digest = hashlib.sha256(json.dumps(service.env, sort_keys=True).encode()).hexdigest()
+            annotations[CONFIG_HASH] = digest[:16]
+        if service.secrets:
+            secret = self._secret()
+            container["env"] = [self._secret_env(secret, key) for key in service.secrets]
+        if service.health is not None:
+            probe = self._probe()
+            container["liveness_probe"] = probe
+            container["readiness_probe"] = {**probe, "period_seconds": 5}
+
+        replicas = min_replicas(service)
+        autoscale = service.autoscale if replicas > 0 else None
+        template: Object = {
+            "metadata": {"labels": self._labels},
+            "spec": {
+                "automount_service_account_token": False,
+                "security_context": {
+                    "run_as_non_root": True,
+                    "run_as_user": RUN_AS,
+                    "run_as_group": RUN_AS,
+                    "fs_group": RUN_AS,
+                    "seccomp_profile": {"type": "RuntimeDefault"},
+                },
+                "containers": [container],
+            },
+        }
+        if annotations:
+            template["metadata"] = {"labels": self._labels, "annotations": annotations}
+        spec: Object = {
+            "selector": {"match_labels": self._selector},
+            "template": template,
+        }
+        if autoscale is None:
+            spec["replicas"] = service.replicas
+        self.deployment = Deployment(
+            name,
+            metadata=metadata(name, ctx, self._labels),
+            spec=spec,
+            opts=child(self),
+        )
+
+        ports = self._service_ports()
+        if ports:
+            self.kube_service = KubeService(
+                name,
+                metadata=metadata(name, ctx, self._labels),
+                spec={"type": "ClusterIP", "selector": self._selector, "ports": ports},
+                opts=child(self),
+            )
+        if service.ingress is not None and service.port is not None:
+            self._ingress()
+        if autoscale is not None:
+            HorizontalPodAutoscaler(
+                name,
+                metadata=metadata(name, ctx, self._labels),
+                spec={
+                    "scale_target_ref": {
+                        "api_version": "apps/v1",
+                        "kind": "Deployment",
+                        "name": name,
+                    },
+                    "min_replicas": autoscale.min,
+                    "max_replicas": autoscale.max,
+                    "metrics": [
+                        {
+                            "type": "Resource",
+                            "resource": {
+                                "name": "cpu",
+                                "target": {
+                                    "type": "Utilization",
+                                    "average_utilization": autoscale.cpu_percent,
+                                },
+                            },
+                        }
+                    ],
+                },
+                opts=child(self),
+            )
+        if replicas > 1:
+            PodDisruptionBudget(
+                name,
+                metadata=metadata(name, ctx, self._labels),
+                spec={"max_unavailable": 1, "selector": {"match_labels": self._selector}},
+                opts=child(self),
+            )
+        if service.metrics is not None and self.kube_service is not None:
+            self._service_monitor()
+
+    def _container_ports(self) -> list[Object]:
+        service = self._spec
+        ports: list[Object] = []
+        if service.port is not None:
+            ports.append({"name": "http", "container_port": service.port, "protocol": "TCP"})
+        scrape = metrics_port(service)
+        if scrape is not None and scrape != service.port:
+            ports.append({"name": "metrics", "container_port": scrape, "protocol": "TCP"})
+        return ports
+
+    def _service_ports(self) -> list[Object]:
+        return [
+            {"name": port["name"], "port": port["container_port"], "target_port": port["name"]}
+            for port in self._container_ports()
+        ]
+
+    def _resources(self) -> Object:
+        resources = self._spec.resources or DEFAULT_RESOURCES
+        limits = {"memory": resources.memory}
+        if resources.limits is not None:
+            if resources.limits.memory is not None:
+                limits["memory"] = resources.limits.memory
+            if resources.limits.cpu is not None:
+                limits["cpu"] = resources.limits.cpu
+        return {"requests": {"cpu": resources.cpu, "memory": resources.memory}, "limits": limits}
+
+    def _probe(self) -> Object:
+        health = self._spec.health
+        assert health is not None
+        port = health.port or self._spec.port
+        assert port is not None  # validation: 'health' needs 'port' or 'health.port'
+        return {
+            "http_get": {"path": health.path, "port": port},
+            "initial_delay_seconds": _seconds(health.initial_delay),
+            "period_seconds": 10,
+            "timeout_seconds": 2,
+            "failure_threshold": 3,
+        }
+
+    # Secrets ------------------------------------------------------------------------------
+
+    def _secret(self) -> Secret:
+        name, ctx = self._name, self._ctx
+        values: Mapping[str, str] = ctx.secret_values or {}
+        data: dict[str, pulumi.Input[str]] = {}
+        for key in self._spec.secrets:
+            value = values.get(key)
+            data[key] = pulumi.Output.secret(value) if value is not None else _unknown_secret()
+        return Secret(
+            f"{name}-secrets",
+            metadata=metadata(f"{name}-secrets", ctx, self._labels),
+            type="Opaque",
+            string_data=data,
+            opts=child(self),
+        )
+
+    @staticmethod
+    def _secret_env(secret: Secret, key: str) -> Object:
+        return {
+            "name": env_var_name(key),
+            "value_from": {"secret_key_ref": {"name": secret.metadata.name, "key": key}},
+        }
+
+    # Traffic and monitoring ---------------------------------------------------------------
+
+    def _ingress(self) -> None:
+        name, ingress = self._name, self._spec.ingress
+        assert ingress is not None
+        spec: Object = {
+            "rules": [
+                {
+                    "host": ingress.host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": ingress.path,
+                                "path_type": "Prefix",
+                                "backend": {"service": {"name": name, "port": {"name": "http"}}},
+                            }
+                        ]
+                    },
+                }
+            ]
+        }
+        if ingress.tls:
+            spec["tls"] = [{"hosts": [ingress.host], "secret_name": f"{name}-tls"}]
+        Ingress(
+            name,
+            metadata=metadata(name, self._ctx, self._labels),
+            spec=spec,
+            opts=child(self),
+        )
+
+    def _service_monitor(self) -> None:
+        name, service, ctx = self._name, self._spec, self._ctx
+        assert service.metrics is not None
+        port = "http" if metrics_port(service) == service.port else "metrics"
+        CustomResource(
+            name,
+            api_version=PROMETHEUS_API,
+            kind="ServiceMonitor",
+            metadata=metadata(name, ctx, self._labels),
+            spec={
+                "selector": {"matchLabels": self._selector},
+                "namespaceSelector": {"matchNames": [ctx.namespace]},
+                "endpoints": [{"port": port, "path": service.metrics.path, "interval": "30s"}],
+            },
+            opts=child(self),
+        )
