@@ -109,6 +109,32 @@ def show(
 
 
 @app.command()
+def graph(
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment to compile.")],
+    specs: SpecsOption = Path("specs"),
+    as_json: JsonOption = False,
+) -> None:
+    """Print the resources an environment compiles to, as a tree (no engine, no cluster)."""
+
+    def body() -> None:
+        from rich.console import Console
+
+        from gmac.compile import CompileContext, build_graph, render_tree
+        from gmac.validate import validate_directory
+
+        spec = validate_directory(specs, env)[env]
+        result = build_graph(CompileContext(spec))
+        if as_json:
+            sys.stdout.write(result.to_json())
+            return
+        # Wrapped in a terminal; one line per resource when piped (grep, diff).
+        console = out if out.is_terminal else Console(highlight=False, width=100_000)
+        console.print(render_tree(result), soft_wrap=False)
+
+    run_command(body, as_json=as_json)
+
+
+@app.command()
 def schema(
     output: Annotated[
         Path | None,
