@@ -199,8 +199,10 @@ def _syntax_problem(file: str, text: str, error: Exception) -> Problem:
         if _BaseLoader is not yaml.SafeLoader:
             offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
         offset = min(offset, len(text))
-        line = text.count("\n", 0, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        # Lines as libyaml counts them, to agree with every other position.
+        breaks = list(_LINE_BREAK.finditer(text, 0, offset))
+        line = len(breaks) + 1
+        column = offset - (breaks[-1].end() if breaks else 0) + 1
         char = error.character
         code = ord(char) if isinstance(char, str) and len(char) == 1 else char
         reason = error.reason
