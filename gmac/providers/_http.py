@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,6 +33,12 @@ def redact_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+@cache
+def _default_tls() -> ssl.SSLContext:
+    """httpx's default verification (certifi's CAs), made once: it takes tens of ms."""
+    return httpx.create_ssl_context()
 
 
 def _server_message(response: httpx.Response) -> str:
@@ -104,7 +111,8 @@ class Api:
         all_headers.update(headers or {})
         url = self.base_url.rstrip("/") + path
         try:
-            with httpx.Client(timeout=self.timeout, verify=self.verify) as client:
+            verify = _default_tls() if self.verify is True else self.verify
+            with httpx.Client(timeout=self.timeout, verify=verify) as client:
                 return client.request(method, url, json=json, params=params, headers=all_headers)
         except httpx.TimeoutException:
             raise IntegrationError(

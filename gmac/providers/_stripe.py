@@ -83,8 +83,8 @@ def _options(kind: str, p: Props, fields: Mapping[str, Any]) -> stripe.RequestOp
 
 def _our_metadata(p: Props, live: Any) -> dict[str, str]:
     """The live values of the metadata keys gmac sets; keys added by hand are left alone."""
-    live = dict(live or {})
-    return {key: str(live[key]) for key in p.mapping("metadata") if key in live}
+    values = live.to_dict() if hasattr(live, "to_dict") else dict(live or {})
+    return {key: str(values[key]) for key in p.mapping("metadata") if key in values}
 
 
 def _metadata_update(old: Props, new: Props) -> dict[str, str]:
