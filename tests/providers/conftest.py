@@ -182,7 +182,7 @@ def server() -> Iterator[LocalServer]:
     local = LocalServer()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(local))
     local.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield local
