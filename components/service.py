@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
@@ -317,11 +316,15 @@ class Service(pulumi.ComponentResource):
 
     def _secret(self) -> Secret:
         name, ctx = self._name, self._ctx
-        values: Mapping[str, str] = ctx.secret_values or {}
         data: dict[str, pulumi.Input[str]] = {}
         for key in self._spec.secrets:
-            value = values.get(key)
-            data[key] = pulumi.Output.secret(value) if value is not None else _unknown_secret()
+            if ctx.secret_values is None:
+                # No store consulted (a graph under mocks): declare the key, value unknown.
+                data[key] = _unknown_secret()
+            elif key in ctx.secret_values:
+                data[key] = pulumi.Output.secret(ctx.secret_values[key])
+            # A value the store lacks is left out: the plan warns, and an unknown value
+            # here would make every preview show a replacement.
         return Secret(
             f"{name}-secrets",
             metadata=metadata(f"{name}-secrets", ctx, self._labels),

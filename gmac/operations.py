@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gmac.compile.context import CompileContext
 from gmac.engine.program import make_program
+from gmac.engine.secret_values import secret_values_from_environment, variable_name
 from gmac.engine.settings import engine_settings
 from gmac.engine.stack import RunResult, StackOptions, StackSession
 from gmac.engine.steps import StepRecord
@@ -78,10 +79,17 @@ class _Run:
         self.request = request
         self.spec: Spec = validate_directory(request.specs, request.env)[request.env]
         self.failures: list[GmacError] = []
-        ctx = CompileContext(self.spec, secret_values=request.secret_values)
+        values = request.secret_values
+        self.missing_secrets: list[str] = []
+        if values is None:
+            values, self.missing_secrets = secret_values_from_environment(self.used_secrets())
+        ctx = CompileContext(self.spec, secret_values=values)
         settings = engine_settings(request.root, self.spec.project)
         program = make_program(ctx, request.root, self.failures)
         self.session = StackSession(settings, request.env, program, require_toolchain())
+
+    def used_secrets(self) -> set[str]:
+        return {name for service in self.spec.services for name in service.secrets}
 
     def call(
         self, operation: Callable[[StackOptions], RunResult], targets: Sequence[str] = ()
@@ -95,7 +103,12 @@ class _Run:
             raise
 
     def plan(self, result: RunResult) -> Plan:
-        return build_plan(self.request.env, result.steps, result.diagnostics)
+        warnings = [
+            f"secret '{name}' has no value for '{self.request.env}' (set "
+            f"{variable_name(name)}); it is left out of the Kubernetes Secret"
+            for name in self.missing_secrets
+        ]
+        return build_plan(self.request.env, result.steps, [*warnings, *result.diagnostics])
 
 
 def _target_urns(plan_steps: Sequence[StepRecord], names: Sequence[str]) -> list[str]:

@@ -160,9 +160,9 @@ def build_plan(
             replace_reasons=step.replace_keys if op == "replace" else (),
         )
     ordered = tuple(sorted(changes.values(), key=lambda c: (c.component, c.type, c.name)))
-    return Plan(
-        environment, ordered, unchanged=len(same - changes.keys()), diagnostics=tuple(diagnostics)
-    )
+    # The engine repeats a warning once per resource it concerns: once is enough here.
+    unique = tuple(dict.fromkeys(diagnostics))
+    return Plan(environment, ordered, unchanged=len(same - changes.keys()), diagnostics=unique)
 
 
 # Renderings -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Kubernetes provider plugin are compiled from their modules into
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -47,11 +48,11 @@ CLIPBOARD_REPLACE = (
 # Releases whose tagged commit the Go proxy here does not serve, mapped to the provider commit
 # it does serve with the same schema.  4.25.0: its tag (144dd81, 2026-01-16) is refused, the
 # commit f47bc2d (2026-01-15) is served, and its schema has 4.25.0's resources and provider
-# config (4.26.0 adds Kubernetes 1.35 APIs and `alwaysRender`).
+# config (4.26.0 adds newer Kubernetes APIs and `alwaysRender`).
 K8S_PROVIDER_FALLBACK = {"4.25.0": "v4.0.0-20260115033456-f47bc2d6f199"}
 
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "toolchain"
-STAMP = ".complete"  # written into a build output dir once that build has succeeded
+STAMP = ".complete"  # holds the version of bin/pulumi, written once it is in place
 
 Progress = Callable[[str], None]
 
@@ -68,11 +69,15 @@ class Toolchain:
     language_host: Path | None
     bin_dir: Path
     pulumi_home: Path
+    # The dynamic-provider plugin runs gmac's own interpreter, so each interpreter (a venv,
+    # the system Python) gets its own folder: one shared script would flip between them.
+    plugin_dir: Path | None = None
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment for the CLI and the Automation API (``env_vars=`` or ``os.environ``)."""
         env = dict(os.environ if base is None else base)
-        env["PATH"] = os.pathsep.join([str(self.bin_dir), env.get("PATH", "")])
+        first = [str(self.plugin_dir)] if self.plugin_dir is not None else []
+        env["PATH"] = os.pathsep.join([*first, str(self.bin_dir), env.get("PATH", "")])
         env["PULUMI_HOME"] = str(self.pulumi_home)
         env.update(RUNTIME_ENV)
         return env
@@ -107,22 +112,28 @@ def _go_env() -> dict[str, str]:
     return env
 
 
-def _run(
-    step: str, cmd: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
-) -> str:
-    """Run a tool; on failure raise ToolchainError with the last lines of its output."""
+def _capture(
+    step: str, cmd: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None, *, merge: bool
+) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             list(cmd),
             cwd=cwd,
             env=None if env is None else dict(env),
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.STDOUT if merge else subprocess.PIPE,
             text=True,
             check=False,
         )
     except OSError as exc:
         raise ToolchainError(f"{step}: cannot run {cmd[0]}: {exc}") from None
+
+
+def _run(
+    step: str, cmd: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    """Run a tool; on failure raise ToolchainError with the last lines of its output."""
+    proc = _capture(step, cmd, cwd, env, merge=True)
     if proc.returncode != 0:
         raise ToolchainError(
             f"{step} failed (exit {proc.returncode}): {' '.join(cmd)}\n{_tail(proc.stdout)}"
@@ -132,12 +143,18 @@ def _run(
 
 def _go_json(step: str, args: Sequence[str]) -> dict[str, object]:
     """Run a `go ... -json` query for one module and return its JSON object."""
-    out = _run(step, ["go", *args], cwd=Path(tempfile.gettempdir()), env=_go_env())
-    data = json.loads(out)
-    if not isinstance(data, dict):
-        raise ToolchainError(f"{step}: unexpected output from go: {_tail(out)}")
-    if data.get("Error"):
+    cmd = ["go", *args]
+    proc = _capture(step, cmd, Path(tempfile.gettempdir()), _go_env(), merge=False)
+    try:
+        data = json.loads(proc.stdout) if proc.stdout.strip() else None
+    except json.JSONDecodeError:
+        data = None
+    # `go mod download -json` reports a refused version in the JSON, `go list` on stderr.
+    if isinstance(data, dict) and data.get("Error"):
         raise ToolchainError(f"{step}: {data['Error']}")
+    if proc.returncode != 0 or not isinstance(data, dict):
+        output = _tail(proc.stderr or proc.stdout)
+        raise ToolchainError(f"{step} failed (exit {proc.returncode}): {' '.join(cmd)}\n{output}")
     return data
 
 
@@ -151,7 +168,9 @@ def _module_dir(module: str, version: str) -> Path:
 
 def _write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_name(path.name + ".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A per-process name: two gmac runs may write the same file at once.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         tmp.write_text(text)
         tmp.chmod(mode)
         tmp.replace(path)
@@ -201,6 +220,16 @@ def _plugin_installed(pulumi_home: Path, version: str) -> bool:
     return (plugin / "pulumi-resource-kubernetes").is_file() and not partial.exists()
 
 
+def _ensure_dynamic_plugin(version_dir: Path) -> Path:
+    """The folder holding `pulumi-resource-pulumi-python` for this interpreter."""
+    digest = hashlib.sha256(sys.executable.encode()).hexdigest()[:12]
+    folder = version_dir / f"python-{digest}"
+    _write_if_changed(
+        folder / "pulumi-resource-pulumi-python", _dynamic_script(sys.executable), mode=0o755
+    )
+    return folder
+
+
 def _dynamic_script(python: str) -> str:
     # Same job as the SDK's dist/pulumi-resource-pulumi-python, pinned to gmac's interpreter
     # instead of whatever `python3` is on PATH (and without the virtualenv probing).
@@ -228,9 +257,6 @@ def find(
     home = version_dir / "pulumi-home"
     if not _cli_ready(version_dir):
         return None
-    script = bin_dir / "pulumi-resource-pulumi-python"
-    if not script.is_file() or script.read_text() != _dynamic_script(sys.executable):
-        return None
     k8s = kubernetes_version or kubernetes_plugin_version()
     if k8s is not None and not _plugin_installed(home, k8s):
         return None
@@ -240,6 +266,7 @@ def find(
         language_host=host if host.is_file() else None,
         bin_dir=bin_dir,
         pulumi_home=home,
+        plugin_dir=_ensure_dynamic_plugin(version_dir),
     )
 
 
@@ -358,16 +385,16 @@ def _ensure_language_host(version_dir: Path, progress: Progress) -> Path | None:
         return output
     if unavailable.is_file():
         return None
-    progress(f"building pulumi-language-python v{PULUMI_VERSION}")
-    start = time.monotonic()
-    build_dir = version_dir / "build" / "language-host"
-    _wrapper_module(build_dir, "language-host")
     try:
         _module_dir(LANGUAGE_HOST_MODULE, f"v{PULUMI_VERSION}")
     except ToolchainError as exc:
         unavailable.write_text(f"{exc}\n")
         progress(f"skipping pulumi-language-python (not served by the Go proxy): {exc}")
         return None
+    progress(f"building pulumi-language-python v{PULUMI_VERSION}")
+    start = time.monotonic()
+    build_dir = version_dir / "build" / "language-host"
+    _wrapper_module(build_dir, "language-host")
     ldflags = f"-s -w -X {PULUMI_SDK_MODULE}/go/common/version.Version=v{PULUMI_VERSION}"
     _go_build(
         "building pulumi-language-python",
@@ -458,9 +485,9 @@ def _write_provider_sources(build_dir: Path, module_dir: Path, version: str) -> 
 
 
 def _build_k8s_provider(version_dir: Path, version: str, progress: Progress) -> Path:
+    provider_version, sdk_tagged = _k8s_provider_version(version)  # fails fast if unbuildable
     progress(f"building the kubernetes provider {version} (first time: several minutes)")
     start = time.monotonic()
-    provider_version, sdk_tagged = _k8s_provider_version(version)
     progress(f"  {K8S_PROVIDER_MODULE}@{provider_version}")
     module_dir = _module_dir(K8S_PROVIDER_MODULE, provider_version)
     build_dir = version_dir / "build" / f"kubernetes-{version}"
@@ -524,13 +551,16 @@ def install(
     version_dir = _version_dir(cache_root)
     pulumi = _ensure_pulumi(version_dir, progress)
     bin_dir = version_dir / "bin"
-    _write_if_changed(
-        bin_dir / "pulumi-resource-pulumi-python", _dynamic_script(sys.executable), mode=0o755
-    )
     host = _ensure_language_host(version_dir, progress)
     home = version_dir / "pulumi-home"
     home.mkdir(exist_ok=True)
-    toolchain = Toolchain(pulumi=pulumi, language_host=host, bin_dir=bin_dir, pulumi_home=home)
+    toolchain = Toolchain(
+        pulumi=pulumi,
+        language_host=host,
+        bin_dir=bin_dir,
+        pulumi_home=home,
+        plugin_dir=_ensure_dynamic_plugin(version_dir),
+    )
     k8s = kubernetes_version or kubernetes_plugin_version()
     if k8s is None:
         progress("pulumi_kubernetes is not installed: no kubernetes plugin needed")

@@ -95,7 +95,10 @@ class StackSession:
         try:
             result = call(collector)
         except auto.errors.CommandError as error:
-            raise engine_error(error, self._env, action, collector.errors) from None
+            mapped = engine_error(error, self._env, action, collector.errors)
+            if isinstance(mapped, LockHeldError):
+                mapped = LockHeldError(self._lock_message())
+            raise mapped from None
         summary = (
             getattr(result, "change_summary", None)
             or getattr(getattr(result, "summary", None), "resource_changes", None)
@@ -146,15 +149,31 @@ class StackSession:
             options,
         )
 
+    def _lock_files(self) -> list[Path]:
+        if not self._settings.backend_url.startswith("file://"):
+            return []
+        state = Path(self._settings.backend_url.removeprefix("file://"))
+        return sorted(state.glob(f".pulumi/locks/**/{self._env}/*.json"))
+
+    def _lock_message(self) -> str:
+        holders = [holder for holder in map(_lock_holder, self._lock_files()) if holder]
+        who = ", ".join(str(holder) for holder in holders) or "another run"
+        stale = holders and not any(holder.alive for holder in holders)
+        advice = (
+            f"that process is gone: run `gmac unlock --env {self._env}`, then try again"
+            if stale
+            else "wait for it to finish, then try again"
+        )
+        return f"stack '{self._env}' is locked by {who}: {advice}"
+
     def unlock(self) -> int:
         """Release a lock left by a killed run. A file backend's lock is removed only when
         the process that took it is gone from this host; other backends cancel the update."""
         if not self._settings.backend_url.startswith("file://"):
             self.stack().cancel()
             return 1
-        state = Path(self._settings.backend_url.removeprefix("file://"))
         released = 0
-        for lock in state.glob(f".pulumi/locks/**/{self._env}/*.json"):
+        for lock in self._lock_files():
             holder = _lock_holder(lock)
             if holder is not None and holder.alive:
                 raise LockHeldError(
@@ -190,15 +209,21 @@ class LockHolder:
             return True
         return True
 
+    started: str = ""
+
     def __str__(self) -> str:
-        return f"{self.user}@{self.host} (pid {self.pid})"
+        since = f" since {self.started[:19].replace('T', ' ')} UTC" if self.started else ""
+        return f"{self.user}@{self.host} (pid {self.pid}){since}"
 
 
 def _lock_holder(path: Path) -> LockHolder | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return LockHolder(
-            str(data.get("username", "?")), str(data.get("hostname", "?")), int(data.get("pid", 0))
+            user=str(data.get("username", "?")),
+            host=str(data.get("hostname", "?")),
+            pid=int(data.get("pid", 0)),
+            started=str(data.get("timestamp", "")),
         )
     except (OSError, ValueError, TypeError):
         return None
