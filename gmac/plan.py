@@ -66,6 +66,7 @@ class Change:
     name: str
     component: str
     properties: tuple[PropertyChange, ...] = ()
+    owner: str = ""  # the gmac component instance it belongs to, e.g. "Service api"
     replace_reasons: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +76,7 @@ class Change:
             "type": self.type,
             "name": self.name,
             "component": self.component,
+            "owner": self.owner,
             "properties": [vars(prop) for prop in self.properties],
             "replace_reasons": list(self.replace_reasons),
         }
@@ -126,10 +128,37 @@ def _component(urn: str) -> str:
     return first.rsplit(":", 1)[-1] if first.startswith("gmac:") else ""
 
 
+def short_type(type_: str) -> str:
+    """`kubernetes:apps/v1:Deployment` -> `Deployment`; providers keep their package."""
+    if type_.startswith("pulumi:providers:"):
+        return f"provider:{type_.rsplit(':', 1)[-1]}"
+    if type_ == "pulumi-python:dynamic:Resource":
+        return "dynamic"
+    return type_.rsplit(":", 1)[-1]
+
+
+def _owners(steps: Sequence[StepRecord]) -> dict[str, str]:
+    """For each URN, the outermost gmac component above it (itself included)."""
+    by_urn = {step.urn: step for step in steps}
+    owners: dict[str, str] = {}
+    for step in steps:
+        owner, seen = "", set()
+        current: StepRecord | None = step
+        while current is not None and current.urn not in seen:
+            seen.add(current.urn)
+            if current.type.startswith("gmac:"):
+                owner = f"{short_type(current.type)} {current.name}"
+            current = by_urn.get(current.parent or "")
+        owners[step.urn] = owner
+    return owners
+
+
 def build_plan(
     environment: str, steps: Iterable[StepRecord], diagnostics: Sequence[str] = ()
 ) -> Plan:
     """Collapse engine steps into one Change per resource that changes."""
+    steps = list(steps)
+    owners = _owners(steps)
     changes: dict[str, Change] = {}
     same: set[str] = set()
     for step in steps:
@@ -156,10 +185,13 @@ def build_plan(
             type=step.type,
             name=step.name,
             component=_component(step.urn),
+            owner=owners.get(step.urn, ""),
             properties=properties,
             replace_reasons=step.replace_keys if op == "replace" else (),
         )
-    ordered = tuple(sorted(changes.values(), key=lambda c: (c.component, c.type, c.name)))
+    ordered = tuple(
+        sorted(changes.values(), key=lambda c: (c.owner, c.urn.count("$"), c.type, c.name))
+    )
     # The engine repeats a warning once per resource it concerns: once is enough here.
     unique = tuple(dict.fromkeys(diagnostics))
     return Plan(environment, ordered, unchanged=len(same - changes.keys()), diagnostics=unique)
@@ -204,18 +236,23 @@ def render_table(plan: Plan, console: Console) -> None:
             title_justify="left",
             show_lines=False,
             expand=False,
+            box=None,
+            pad_edge=False,
         )
-        for column in ("", "type", "name", "changes"):
+        for column in ("", "owner", "resource", "changes"):
             table.add_column(column, overflow="fold")
         styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+        previous_owner = None
         for change in plan.changes:
             reason = (
                 f" (replace: {', '.join(change.replace_reasons)})" if change.replace_reasons else ""
             )
+            owner = change.owner if change.owner != previous_owner else ""
+            previous_owner = change.owner
             table.add_row(
                 SYMBOLS.get(change.op, "?"),
-                change.type,
-                change.name,
+                owner,
+                f"{short_type(change.type)} {change.name}",
                 _describe(change) + reason,
                 style=styles.get(change.op),
             )
@@ -295,6 +332,7 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
             type=str(item["type"]),
             name=str(item["name"]),
             component=str(item.get("component", "")),
+            owner=str(item.get("owner", "")),
             properties=tuple(PropertyChange(**prop) for prop in item.get("properties", [])),
             replace_reasons=tuple(item.get("replace_reasons", [])),
         )
