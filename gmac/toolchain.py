@@ -51,6 +51,7 @@ CLIPBOARD_REPLACE = (
 # config (4.26.0 adds newer Kubernetes APIs and `alwaysRender`).
 K8S_PROVIDER_FALLBACK = {"4.25.0": "v4.0.0-20260115033456-f47bc2d6f199"}
 
+GO_FALLBACK = "/usr/local/go/bin"
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "toolchain"
 STAMP = ".complete"  # holds the version of bin/pulumi, written once it is in place
 
@@ -109,6 +110,9 @@ def _go_env() -> dict[str, str]:
     # GOCACHE stay at their defaults so modules and compiled packages are shared and reused.
     env = dict(os.environ)
     env["CGO_ENABLED"] = "0"
+    if shutil.which("go", path=env.get("PATH")) is None and Path(GO_FALLBACK).is_dir():
+        # Go's own installer puts it here without touching PATH.
+        env["PATH"] = os.pathsep.join([env.get("PATH", ""), GO_FALLBACK])
     return env
 
 
