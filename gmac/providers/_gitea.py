@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, outputs, secret_options
 from gmac.providers._http import Api
 
@@ -83,7 +85,13 @@ class GiteaRepositoryProvider(ResourceProvider):
         repo = api.request("POST", f"/orgs/{_segment(owner)}/repos", json=body)
         files = p.mapping("files")
         if files:
-            _commit_files(api, p, files)
+            try:
+                _commit_files(api, p, files)
+            except IntegrationError:
+                # A failed create must leave nothing behind: the next run creates it again.
+                with suppress(IntegrationError):
+                    api.request("DELETE", _repo_path(p), allow_missing=True)
+                raise
         return CreateResult(str(repo["id"]), self._outputs(api, p, repo))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

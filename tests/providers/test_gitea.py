@@ -97,6 +97,13 @@ def test_create_without_files_makes_no_commit(gitea: LocalServer) -> None:
     assert gitea.sent("POST", "/api/v1/repos/shop/api/contents") == []
 
 
+def test_a_failed_initial_commit_removes_the_new_repository(gitea: LocalServer) -> None:
+    gitea.answer("POST", "/api/v1/repos/shop/api/contents", 422, {"message": "bad path"})
+    with pytest.raises(IntegrationError, match=r"POST /repos/shop/api/contents: bad path \(422\)"):
+        GiteaRepositoryProvider().create(_repo_props(gitea))
+    assert len(gitea.sent("DELETE", "/api/v1/repos/shop/api")) == 1
+
+
 def test_read_returns_live_state_for_refresh(gitea: LocalServer) -> None:
     gitea.route(
         "GET",
