@@ -40,8 +40,10 @@ def load_specs(root: Path) -> tuple[list[Document], list[Problem]]:
     """Every document under `root`, and every problem met reading them."""
     documents: list[Document] = []
     problems: list[Problem] = []
+    # Resolving each file's path costs more than parsing a small file: resolve the root once.
+    shown_root = Path(display_path(root))
     for path in find_spec_files(root):
-        shown = display_path(path)
+        shown = str(shown_root / path.relative_to(root))
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:

@@ -7,7 +7,9 @@ found when validating all environments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -262,5 +264,24 @@ def validate(
 
 def validate_directory(root: Path, env: str | None = None) -> dict[str, Spec]:
     """Load every spec under `root` and validate it for `env`, or for every environment."""
-    documents, problems = load_specs(root)
-    return validate_all(documents, env=env, load_problems=problems, specs_label=display_path(root))
+    with _gc_paused():
+        documents, problems = load_specs(root)
+        label = display_path(root)
+        return validate_all(documents, env=env, load_problems=problems, specs_label=label)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while loading and validating.
+
+    Both build trees of fresh objects (YAML nodes, dicts, models) that reference counting
+    frees; the collector would only rescan them, again and again as they grow: a fifth of
+    the time of a 1,000-service project. It runs again, as before, once done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
