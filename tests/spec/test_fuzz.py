@@ -2,12 +2,14 @@
 
 Generated YAML-ish text, generated data dumped to YAML, and mutations of the example specs
 go through the loader and the validator; a few mutated projects go through the real CLI.
-About 2,400 examples per run (the sum of the `max_examples` below).
+About 2,400 examples per run (the sum of the `max_examples` below); GMAC_FUZZ_SCALE=10 runs
+ten times as many.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -29,6 +31,7 @@ from gmac.validate import validate_directory
 
 from .conftest import EXAMPLE_SPECS, run_gmac
 
+SCALE = int(os.environ.get("GMAC_FUZZ_SCALE", "1"))
 EXAMPLE_FILES = sorted(
     str(path.relative_to(EXAMPLE_SPECS)) for path in EXAMPLE_SPECS.rglob("*.yaml")
 )
@@ -208,7 +211,7 @@ def assert_usable(file: str, line: int, column: int) -> None:
 # --- (a) generated input -------------------------------------------------------------------
 
 
-@settings(max_examples=450)
+@settings(max_examples=450 * SCALE)
 @given(text=YAMLISH, into=st.sampled_from(EXAMPLE_FILES))
 def test_generated_yamlish_text(text: str, into: str) -> None:
     with example_project() as root:
@@ -216,7 +219,7 @@ def test_generated_yamlish_text(text: str, into: str) -> None:
         check(root)
 
 
-@settings(max_examples=150)
+@settings(max_examples=150 * SCALE)
 @given(data=st.binary(max_size=200))
 def test_generated_bytes(data: bytes) -> None:
     with example_project() as root:
@@ -224,7 +227,7 @@ def test_generated_bytes(data: bytes) -> None:
         check(root)
 
 
-@settings(max_examples=450)
+@settings(max_examples=450 * SCALE)
 @given(
     value=VALUES,
     kind=st.sampled_from(["Service", "Integration", "Project", "Servce", None]),
@@ -296,7 +299,7 @@ def mutate(draw: Callable[..., Any], document: Any) -> Any:
     return document
 
 
-@settings(max_examples=700)
+@settings(max_examples=700 * SCALE)
 @given(st.data())
 def test_mutated_example_data(data: st.DataObject) -> None:
     """Drop, set, rename, wrap or nest one value; sometimes twice, sometimes a copied document."""
@@ -313,7 +316,7 @@ def test_mutated_example_data(data: st.DataObject) -> None:
         check(root, env)
 
 
-@settings(max_examples=650)
+@settings(max_examples=650 * SCALE)
 @given(st.data())
 def test_mutated_example_text(data: st.DataObject) -> None:
     """Insert YAML fragments, delete a slice, repeat a line or move a file's text elsewhere."""
