@@ -637,3 +637,22 @@ def test_positions_match_the_file(project: SpecProject) -> None:
     }
     found = {(f, int(line), int(col)) for f, line, col, *_ in (p.split(":") for p in problems)}
     assert found == expected, problems
+
+
+def test_broken_template_directory(project: SpecProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = project.root / "templates"
+    for name, text in {
+        "go-api": "name: go-api\ndefaults: [1\n",
+        "worker": "- a list\n",
+        "nextjs-web": "defaults: 3\n",
+        "database": "defaults: {database: {engine: turso}}\n",
+    }.items():
+        (templates / name).mkdir(parents=True)
+        (templates / name / "template.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("GMAC_TEMPLATES", str(templates))
+    assert project.problems() == [
+        "templates/go-api/template.yaml:3:1: invalid YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence at line 2)",
+        "templates/nextjs-web/template.yaml:1:11: defaults: must be a mapping of fields",
+        "templates/worker/template.yaml:1:1: a spec must be a mapping of fields, not a list",
+    ]
