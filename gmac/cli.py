@@ -26,6 +26,7 @@ from gmac.cli_common import (
     state,
 )
 from gmac.cli_engine import register as register_engine_commands
+from gmac.cli_pr import register as register_pr_commands
 from gmac.errors import UsageError
 
 app = typer.Typer(
@@ -160,6 +161,7 @@ def schema(
 
 
 register_engine_commands(app)
+register_pr_commands(app)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from gmac.providers._gitea import (
     GiteaWebhook,
     GiteaWebhookProvider,
 )
+from gmac.providers._http import Api as HttpApi
 from gmac.providers._image import DEFAULT_BUILDER_IMAGE, ImageBuild, ImageBuildProvider
 from gmac.providers._stripe import (
     DEFAULT_STRIPE_API_BASE,
@@ -58,8 +59,10 @@ __all__ = [
     "GiteaRepositoryProvider",
     "GiteaWebhook",
     "GiteaWebhookProvider",
+    "HttpApi",
     "ImageBuild",
     "ImageBuildProvider",
+    "NewToken",
     "StripePrice",
     "StripePriceProvider",
     "StripeProduct",
