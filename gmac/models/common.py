@@ -236,6 +236,12 @@ def _environment_names(info: ValidationInfo) -> tuple[str | None, list[str]]:
     return context.get("env"), list(context.get("environments", []))
 
 
+def _fallbacks(info: ValidationInfo) -> list[str]:
+    """The environments an environment inherits from, nearest first."""
+    context = info.context if isinstance(info.context, dict) else {}
+    return list(context.get("inherits", []))
+
+
 def pick_for_environment(value: Any, info: ValidationInfo, *, block: bool) -> Any:
     """The value for the environment being validated, from `{staging: 1, production: 3}`.
 
@@ -255,8 +261,9 @@ def pick_for_environment(value: Any, info: ValidationInfo, *, block: bool) -> An
                 "unknown environment '{key}'{hint}",
                 {"key": key, "hint": did_you_mean(str(key), environments)},
             )
-    if env in value:
-        return value[env]
+    for name in (env, *_fallbacks(info)):
+        if name in value:
+            return value[name]
     if DEFAULT_KEY in value:
         return value[DEFAULT_KEY]
     raise PydanticUseDefault()

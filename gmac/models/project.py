@@ -45,6 +45,10 @@ class Environment(SpecModel):
     integrations: Literal["live", "offline"] = Field(
         default="live", description="'offline' skips calls to Stripe, Gitea and Turso."
     )
+    inherits: Name | None = Field(
+        default=None,
+        description="Take this environment's per-environment values where this one has none.",
+    )
     protect: bool = Field(
         default=False, description="Deleting or replacing stateful resources needs --allow-destroy."
     )

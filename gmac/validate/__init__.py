@@ -58,9 +58,13 @@ def _root_model(document: Document) -> type[BaseModel]:
 
 
 def _validate_document(
-    document: Document, data: dict[str, Any], env: str | None, environments: Sequence[str]
+    document: Document,
+    data: dict[str, Any],
+    env: str | None,
+    environments: Sequence[str],
+    inherits: Sequence[str] = (),
 ) -> tuple[Project | Service | Integration | None, list[Problem]]:
-    context = {"env": env, "environments": list(environments)}
+    context = {"env": env, "environments": list(environments), "inherits": list(inherits)}
     try:
         return spec_document_adapter.validate_python(data, context=context), []
     except ValidationError as error:
@@ -157,6 +161,16 @@ def _variables(project: Project | None, raw_project: Document, env: str) -> dict
     }
 
 
+def _inherited(project: Project | None, env: str) -> list[str]:
+    """The chain of environments `env` inherits values from, nearest first, cycles cut."""
+    chain: list[str] = []
+    current = project.environments.get(env) if project is not None else None
+    while current is not None and current.inherits and current.inherits not in (env, *chain):
+        chain.append(current.inherits)
+        current = project.environments.get(current.inherits) if project else None
+    return chain
+
+
 def _validate_environment(
     env: str,
     environments: Sequence[str],
@@ -177,7 +191,9 @@ def _validate_environment(
         if document.kind == "Service":
             data, trouble = _with_template(Document(document.file, data, document.source))
             problems.extend(trouble)
-        model, trouble = _validate_document(document, data, env, environments)
+        model, trouble = _validate_document(
+            document, data, env, environments, _inherited(project, env)
+        )
         # A value with an unknown variable is also invalid ('api.{domian}' is no host name):
         # the variable is the problem to report, once.
         reported = {problem.path for problem in unknown_variables}

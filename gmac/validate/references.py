@@ -69,6 +69,16 @@ def check_project(project: Project, document: Document) -> list[Problem]:
     check = _Checker()
     secrets = "declare it under 'secrets' in the project"
     environments = list(project.environments)
+    for name, environment in project.environments.items():
+        if environment.inherits is not None:
+            check.require(
+                document,
+                ("environments", name, "inherits"),
+                environment.inherits,
+                [other for other in environments if other != name],
+                "environment",
+                where="name another environment under 'environments'",
+            )
     if project.access is not None:
         users = project.access.users
         for role, members in project.access.roles.items():
