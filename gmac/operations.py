@@ -56,6 +56,8 @@ class RunRequest:
     targets: Sequence[str] = ()
     listener: ProgressListener | None = None
     secret_values: dict[str, str] | None = field(default=None, repr=False)
+    # A spec made another way than validating `specs` for `env` (a preview environment).
+    load_spec: Callable[[], Spec] | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:
@@ -77,7 +79,11 @@ class _Run:
 
     def __init__(self, request: RunRequest) -> None:
         self.request = request
-        self.spec: Spec = validate_directory(request.specs, request.env)[request.env]
+        self.spec: Spec = (
+            request.load_spec()
+            if request.load_spec is not None
+            else validate_directory(request.specs, request.env)[request.env]
+        )
         self.failures: list[GmacError] = []
         values = request.secret_values
         self.missing_secrets: list[str] = []
