@@ -55,6 +55,13 @@ class PullRequest:
     def edit(self, comment_id: int, body: str) -> None:
         self.api.request("PATCH", f"{self._base}/comments/{comment_id}", json={"body": body})
 
+    def is_open(self) -> bool:
+        """Whether the pull request is still open (a missing one counts as closed)."""
+        found = self.api.request(
+            "GET", f"/api/v1/repos/{self.owner}/{self.repo}/pulls/{self.number}", allow_missing=True
+        )
+        return isinstance(found, dict) and found.get("state") == "open"
+
     def delete(self, comment_id: int) -> None:
         self.api.request("DELETE", f"{self._base}/comments/{comment_id}", allow_missing=True)
 

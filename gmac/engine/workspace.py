@@ -1,0 +1,50 @@
+"""The project's Pulumi workspace: what concerns every stack rather than one."""
+
+from __future__ import annotations
+
+from pulumi import automation as auto
+
+from gmac.engine.settings import EngineSettings
+from gmac.errors import EngineError
+from gmac.toolchain import Toolchain
+
+
+def engine_environment(settings: EngineSettings, toolchain: Toolchain) -> dict[str, str]:
+    """The environment of every Pulumi CLI call: toolchain, backend and passphrase."""
+    env = toolchain.env()
+    env["PULUMI_CONFIG_PASSPHRASE"] = settings.passphrase
+    env["PULUMI_BACKEND_URL"] = settings.backend_url
+    env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+    return env
+
+
+def open_workspace(settings: EngineSettings, toolchain: Toolchain) -> auto.LocalWorkspace:
+    command = auto.PulumiCommand(root=str(toolchain.bin_dir.parent), skip_version_check=True)
+    return auto.LocalWorkspace(
+        work_dir=str(settings.root),
+        pulumi_home=str(toolchain.pulumi_home),
+        env_vars=engine_environment(settings, toolchain),
+        pulumi_command=command,
+    )
+
+
+def stack_names(settings: EngineSettings, toolchain: Toolchain) -> list[str]:
+    try:
+        return sorted(summary.name for summary in open_workspace(settings, toolchain).list_stacks())
+    except auto.errors.CommandError as error:
+        raise EngineError(
+            f"cannot list the stacks of {settings.backend_url}: "
+            f"{str(error).strip().splitlines()[-1]}"
+        ) from None
+
+
+def remove_stack(settings: EngineSettings, toolchain: Toolchain, name: str) -> None:
+    """Forget an emptied stack (its resources must be destroyed first)."""
+    try:
+        open_workspace(settings, toolchain).remove_stack(name)
+    except auto.errors.StackNotFoundError:
+        return
+    except auto.errors.CommandError as error:
+        raise EngineError(
+            f"cannot remove stack '{name}': {str(error).strip().splitlines()[-1]}"
+        ) from None
