@@ -6,7 +6,8 @@ aliases, inputs). The graph is what `gmac graph` prints and what the golden file
 
 URNs are the engine's, not the mock monitor's: a child's type is qualified by its parent's
 (`gmac:index:Service$kubernetes:apps/v1:Deployment`) and the stack itself is left out. Aliases
-include those a child inherits from a renamed parent, computed as the engine computes them.
+are those that rename (old URNs with another name), including those a child inherits from a
+renamed parent, computed as the engine computes them.
 
 Inputs are shown as the engine would receive them, except that secrets read `[secret]`,
 values not known before apply read `[unknown]`, and internal `__` properties are left out.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -52,9 +54,10 @@ class GraphNode:
     aliases: tuple[str, ...]
     properties: Mapping[str, Any]
     inputs: Mapping[str, Any]
+    provider: str | None = None  # the URN of an explicit provider; None for the default
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "urn": self.urn,
             "type": self.type,
             "name": self.name,
@@ -64,6 +67,9 @@ class GraphNode:
             "properties": _plain(self.properties),
             "inputs": _plain(self.inputs),
         }
+        if self.provider is not None:
+            data["provider"] = self.provider
+        return data
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class _Registration:
     custom: bool
     aliases: tuple[Any, ...]
     inputs: Mapping[str, Any]
+    provider: str
 
 
 class _Mocks(mocks.Mocks):
@@ -158,6 +165,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                     custom=bool(request.custom),
                     aliases=tuple(request.aliases),
                     inputs=registered.state,
+                    provider=request.provider,
                 )
             )
         return response
@@ -167,6 +175,16 @@ def _ignore_leftovers(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) 
     """The SDK leaves tasks behind that asyncio would report at exit; keep them out of
     gmac's output (they are logged at debug level)."""
     _log.debug("asyncio: %s", context.get("message"), exc_info=context.get("exception"))
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            loop = asyncio.get_event_loop()
+    except RuntimeError:
+        return None
+    return None if loop.is_closed() else loop
 
 
 def _drain(loop: asyncio.AbstractEventLoop) -> None:
@@ -196,6 +214,7 @@ def capture(
     configuration (Kubernetes Secrets are always secret, whatever they hold); gmac's own
     commands never set it.
     """
+    previous = _current_loop()
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_ignore_leftovers)
     asyncio.set_event_loop(loop)
@@ -216,7 +235,9 @@ def capture(
             _drain(loop)
         finally:
             loop.close()
-            asyncio.set_event_loop(None)
+            # Leave a usable loop behind, as found: other Pulumi programs in this process
+            # (tests under `pulumi.runtime.test`) expect one.
+            asyncio.set_event_loop(previous or asyncio.new_event_loop())
             pulumi.runtime.reset_options()
     return _graph(
         monitor.registrations, project=project, stack=stack, reveal_secrets=reveal_secrets
@@ -243,31 +264,48 @@ def _graph(
     for item in registrations:
         parent = item.mock_parent if item.mock_parent in by_mock_urn else ""
         children.setdefault(parent, []).append(item)
+    for siblings in children.values():
+        siblings.sort(key=_order)
 
+    # First every URN (a provider may sort after the resources that use it), then the nodes.
     prefix = f"urn:pulumi:{stack}::{project}::"
+    chains: dict[str, str] = {}
+
+    def qualify(item: _Registration, parent_chain: str) -> None:
+        chains[item.mock_urn] = f"{parent_chain}${item.type}" if parent_chain else item.type
+        for sub in children.get(item.mock_urn, []):
+            qualify(sub, chains[item.mock_urn])
+
+    for top in children.get("", []):
+        qualify(top, "")
+
+    def real_urn(mock_urn: str) -> str:
+        return f"{prefix}{chains[mock_urn]}::{by_mock_urn[mock_urn].name}"
+
     nodes: list[GraphNode] = []
 
-    def visit(item: _Registration, parent: GraphNode | None, parent_chain: str) -> None:
-        qualified = f"{parent_chain}${item.type}" if parent_chain else item.type
-        urn = f"{prefix}{qualified}::{item.name}"
-        aliases = _aliases(item, urn, prefix, parent_chain, parent)
+    def visit(item: _Registration, parent: GraphNode | None) -> None:
+        urn = real_urn(item.mock_urn)
+        parent_chain = chains.get(item.mock_parent, "")
         inputs = _clean(item.inputs, reveal_secrets)
+        provider = item.provider.rsplit("::", 1)[0] if item.provider else None
         node = GraphNode(
             urn=urn,
             type=item.type,
             name=item.name,
             parent=parent.urn if parent else None,
             custom=item.custom,
-            aliases=aliases,
+            aliases=_aliases(item, urn, prefix, parent_chain, parent),
             properties=key_properties(item.type, inputs),
             inputs=inputs,
+            provider=real_urn(provider) if provider in chains else None,
         )
         nodes.append(node)
-        for sub in sorted(children.get(item.mock_urn, []), key=_order):
-            visit(sub, node, qualified)
+        for sub in children.get(item.mock_urn, []):
+            visit(sub, node)
 
-    for top in sorted(children.get("", []), key=_order):
-        visit(top, None, "")
+    for top in children.get("", []):
+        visit(top, None)
     return ResourceGraph(project=project, stack=stack, nodes=tuple(nodes))
 
 
@@ -293,7 +331,9 @@ def _aliases(
             old_chain, old_parent_name = parent_alias[len(prefix) :].rsplit("::", 1)
             old_name = old_parent_name + item.name[len(parent.name) :]
             found.append(f"{prefix}{old_chain}${item.type}::{old_name}")
-    return tuple(sorted({alias for alias in found if alias != urn}))
+    # Only renames: the Kubernetes SDK also aliases each object to its type's older API
+    # versions, which says nothing about gmac and changes with the SDK.
+    return tuple(sorted({alias for alias in found if alias.rsplit("::", 1)[-1] != item.name}))
 
 
 def _clean(value: Any, reveal: bool) -> Any:
@@ -465,10 +505,10 @@ def key_properties(type_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
 def _label(node: GraphNode) -> str:
     text = f"[cyan]{escape(node.type)}[/] [bold]{escape(node.name)}[/]"
     details = [f"{key}={value}" for key, value in node.properties.items()]
-    # Only renames: the Kubernetes SDK aliases every object to its older API versions too.
-    renamed = sorted({alias.rsplit("::", 1)[-1] for alias in node.aliases} - {node.name})
-    if renamed:
-        details.append("renamed_from=" + ",".join(renamed))
+    if node.aliases:
+        details.append(
+            "renamed_from=" + ",".join(alias.rsplit("::", 1)[-1] for alias in node.aliases)
+        )
     if details:
         text += "  [dim]" + escape("  ".join(details)) + "[/]"
     return text
