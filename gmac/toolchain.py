@@ -53,6 +53,7 @@ K8S_PROVIDER_FALLBACK = {"4.25.0": "v4.0.0-20260115033456-f47bc2d6f199"}
 
 GO_FALLBACK = "/usr/local/go/bin"
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "toolchain"
+CACHE_VARIABLE = "GMAC_TOOLCHAIN_CACHE"  # another cache folder, e.g. one shared by CI jobs
 STAMP = ".complete"  # holds the version of bin/pulumi, written once it is in place
 
 Progress = Callable[[str], None]
@@ -249,14 +250,19 @@ def _cli_ready(version_dir: Path) -> bool:
     return sdk is None or _version_tuple(stamp.read_text()) >= _version_tuple(sdk)
 
 
-def find(
-    cache_root: Path = DEFAULT_CACHE_ROOT, kubernetes_version: str | None = None
-) -> Toolchain | None:
+def default_cache_root() -> Path:
+    """$GMAC_TOOLCHAIN_CACHE, else ~/.cache/gmac/toolchain; read at each call, not import."""
+    override = os.environ.get(CACHE_VARIABLE)
+    return Path(override).expanduser() if override else DEFAULT_CACHE_ROOT
+
+
+def find(cache_root: Path | None = None, kubernetes_version: str | None = None) -> Toolchain | None:
     """The cached toolchain if it is complete for the installed packages; never builds.
 
-    `kubernetes_version` defaults to what the installed pulumi_kubernetes asks for.
+    `cache_root` defaults to `default_cache_root()`; `kubernetes_version` to what the installed
+    pulumi_kubernetes asks for.
     """
-    version_dir = _version_dir(cache_root)
+    version_dir = _version_dir(cache_root or default_cache_root())
     bin_dir = version_dir / "bin"
     home = version_dir / "pulumi-home"
     if not _cli_ready(version_dir):
@@ -541,7 +547,7 @@ def _ensure_k8s_plugin(
 
 
 def install(
-    cache_root: Path = DEFAULT_CACHE_ROOT,
+    cache_root: Path | None = None,
     progress: Progress = print,
     kubernetes_version: str | None = None,
 ) -> Toolchain:
@@ -552,7 +558,7 @@ def install(
     cached = find(cache_root, kubernetes_version)
     if cached is not None:
         return cached
-    version_dir = _version_dir(cache_root)
+    version_dir = _version_dir(cache_root or default_cache_root())
     pulumi = _ensure_pulumi(version_dir, progress)
     bin_dir = version_dir / "bin"
     host = _ensure_language_host(version_dir, progress)
