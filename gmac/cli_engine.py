@@ -31,12 +31,20 @@ AllowDestroyOption = Annotated[
 ]
 
 
-def _progress(step: StepRecord, phase: str) -> None:
-    if step.type == "pulumi:pulumi:Stack" or step.op == "same":
-        return
+def _progress() -> Callable[[StepRecord, str], None]:
+    """A line per resource step as it finishes, each once (a component reports twice)."""
     marks = {"done": "[green]✓[/]", "failed": "[red]✗[/]"}
-    if phase in marks:
-        err.print(f"{marks[phase]} {step.op} {step.type} [bold]{step.name}[/]", highlight=False)
+    shown: set[tuple[str, str, str]] = set()
+
+    def show(step: StepRecord, phase: str) -> None:
+        key = (step.urn, step.op, phase)
+        if phase not in marks or step.op == "same" or step.type == "pulumi:pulumi:Stack":
+            return
+        if key not in shown:
+            shown.add(key)
+            err.print(f"{marks[phase]} {step.op} {step.type} [bold]{step.name}[/]", markup=True)
+
+    return show
 
 
 def _confirm(yes: bool, verb: str) -> Callable[[Plan], bool]:
@@ -114,7 +122,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested function p
             from gmac.plan import summary_line
 
             saved = load_plan(plan_file) if plan_file is not None else None
-            request = RunRequest(specs=specs, env=env, targets=tuple(target), listener=_progress)
+            request = RunRequest(specs=specs, env=env, targets=tuple(target), listener=_progress())
             outcome = run_apply(
                 request, confirm=_confirm(yes, "apply"), allow_destroy=allow_destroy, saved=saved
             )
@@ -161,7 +169,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested function p
             from gmac.operations import refresh as run_refresh
             from gmac.plan import summary_line
 
-            result = run_refresh(RunRequest(specs=specs, env=env, listener=_progress))
+            result = run_refresh(RunRequest(specs=specs, env=env, listener=_progress()))
             out.print(f"refreshed: {summary_line(result)}", markup=False)
 
         run_command(body)
@@ -180,7 +188,7 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested function p
             from gmac.operations import destroy as run_destroy
 
             outcome = run_destroy(
-                RunRequest(specs=specs, env=env, listener=_progress),
+                RunRequest(specs=specs, env=env, listener=_progress()),
                 confirm=_confirm(yes, "destroy"),
                 allow_destroy=allow_destroy,
             )

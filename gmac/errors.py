@@ -9,6 +9,7 @@
     └── EngineError            the Pulumi engine failed; the message carries its diagnostics
         ├── LockHeldError      another run holds the stack's lock; says who and what to do
         ├── PlanMismatchError  `apply --plan` found the preview no longer matches the plan
+        ├── InterruptedRunError  Ctrl-C stopped a run; the engine saved what it finished
         └── ProtectedResourceError  a protected environment would lose stateful resources
 
 Anything else escaping to the CLI is a bug in gmac: it is reported as an internal error, and
@@ -74,6 +75,10 @@ class LockHeldError(EngineError):
 
 class PlanMismatchError(EngineError):
     pass
+
+
+class InterruptedRunError(EngineError):
+    exit_code = 130  # what a shell reports for a process stopped by SIGINT
 
 
 class IntegrationError(GmacError):

@@ -32,7 +32,7 @@ from gmac.plan import (
     plan_from_dict,
     render_json,
 )
-from gmac.toolchain import Toolchain, find
+from gmac.toolchain import Toolchain, default_cache_root, find
 from gmac.validate import Spec, validate_directory
 
 # Deleting or replacing these loses data: protected environments need --allow-destroy.
@@ -69,7 +69,7 @@ def require_toolchain() -> Toolchain:
     if toolchain is None:
         raise ToolchainMissingError(
             "the Pulumi toolchain is not installed: run `gmac toolchain install` "
-            "(the first build takes several minutes; later runs reuse ~/.cache/gmac)"
+            f"(the first build takes several minutes; later runs reuse {default_cache_root()})"
         )
     return toolchain
 
@@ -167,37 +167,51 @@ def apply(
     allow_destroy: bool = False,
     saved: Plan | None = None,
 ) -> ApplyOutcome:
-    """Preview, check the plan against protection and a saved plan, confirm, then update."""
+    """Preview, check the plan against protection and a saved plan, confirm, then update.
+
+    The stack stays locked from the preview to the end of the update, so what was
+    confirmed is what runs, and a second apply fails at once."""
     run = _Run(request)
-    previewed = run.call(run.session.preview)
-    plan = run.plan(previewed)
-    if saved is not None:
-        differences = plan_differences(saved, plan)
-        if differences:
-            raise PlanMismatchError(
-                "the saved plan no longer matches what apply would do; run `gmac plan` "
-                "again:\n" + "\n".join(differences)
-            )
-    targets = _target_urns(previewed.steps, request.targets) if request.targets else []
-    if targets:
-        plan = Plan(
-            plan.environment,
-            tuple(c for c in plan.changes if c.urn in targets),
-            plan.unchanged,
-            plan.diagnostics,
-        )
-    if run.spec.environment.protect and not allow_destroy:
-        risky = destructive_changes(plan)
-        if risky:
-            listing = "\n".join(f"  {change.op} {change.type} {change.name}" for change in risky)
-            raise ProtectedResourceError(
-                f"'{request.env}' is protected and this would delete or replace stateful "
-                f"resources:\n{listing}\nRun again with --allow-destroy if that is intended."
-            )
-    if not plan.has_changes or not confirm(plan):
-        return ApplyOutcome(plan, applied=False)
-    result = run.call(run.session.up, targets)
+    with run.session.exclusive("apply"):
+        previewed = run.call(run.session.preview)
+        plan = _targeted(run.plan(previewed), previewed.steps, request.targets)
+        if saved is not None:
+            _check_saved(saved, run.plan(previewed))
+        if run.spec.environment.protect and not allow_destroy:
+            _refuse_destructive(plan, request.env)
+        if not plan.has_changes or not confirm(plan):
+            return ApplyOutcome(plan, applied=False)
+        targets = _target_urns(previewed.steps, request.targets) if request.targets else []
+        result = run.call(run.session.up, targets)
     return ApplyOutcome(plan, applied=True, result=result)
+
+
+def _targeted(plan: Plan, steps: Sequence[StepRecord], names: Sequence[str]) -> Plan:
+    """Only the changes under the named services or integrations (all of them for none)."""
+    if not names:
+        return plan
+    urns = set(_target_urns(steps, names))
+    changes = tuple(change for change in plan.changes if change.urn in urns)
+    return Plan(plan.environment, changes, plan.unchanged, plan.diagnostics)
+
+
+def _check_saved(saved: Plan, current: Plan) -> None:
+    differences = plan_differences(saved, current)
+    if differences:
+        raise PlanMismatchError(
+            "the saved plan no longer matches what apply would do; run `gmac plan --out "
+            "FILE` again and review it:\n" + "\n".join(differences)
+        )
+
+
+def _refuse_destructive(plan: Plan, env: str) -> None:
+    risky = destructive_changes(plan)
+    if risky:
+        listing = "\n".join(f"  {change.op} {change.type} {change.name}" for change in risky)
+        raise ProtectedResourceError(
+            f"'{env}' is protected and this would delete or replace stateful "
+            f"resources:\n{listing}\nRun again with --allow-destroy if that is intended."
+        )
 
 
 def drift(request: RunRequest) -> Plan:
@@ -209,7 +223,8 @@ def drift(request: RunRequest) -> Plan:
 
 def refresh(request: RunRequest) -> Plan:
     run = _Run(request)
-    result = run.call(lambda options: run.session.refresh(options, preview_only=False))
+    with run.session.exclusive("refresh"):
+        result = run.call(lambda options: run.session.refresh(options, preview_only=False))
     return run.plan(result)
 
 
@@ -221,19 +236,18 @@ def destroy(
         raise ProtectedResourceError(
             f"'{request.env}' is protected: destroying it needs --allow-destroy"
         )
-    current = run.plan(run.call(run.session.preview))
-    plan = Plan(
-        request.env,
-        tuple(
-            Change("delete", urn, type_, name, component)
-            for urn, type_, name, component in _state_resources(run)
-        ),
-        0,
-        current.diagnostics,
-    )
-    if not plan.changes or not confirm(plan):
-        return ApplyOutcome(plan, applied=False)
-    return ApplyOutcome(plan, applied=True, result=run.call(run.session.destroy))
+    with run.session.exclusive("destroy"):
+        plan = Plan(
+            request.env,
+            tuple(
+                Change("delete", urn, type_, name, component)
+                for urn, type_, name, component in _state_resources(run)
+            ),
+        )
+        if not plan.changes or not confirm(plan):
+            return ApplyOutcome(plan, applied=False)
+        result = run.call(run.session.destroy)
+    return ApplyOutcome(plan, applied=True, result=result)
 
 
 def _state_resources(run: _Run) -> list[tuple[str, str, str, str]]:
@@ -253,7 +267,9 @@ def _state_resources(run: _Run) -> list[tuple[str, str, str, str]]:
 def unlock(request: RunRequest) -> int:
     """Remove the stack's lock files after a killed run; how many there were."""
     run = _Run(request)
-    return run.session.unlock()
+    # A gmac command that still holds the stack is not a killed run: leave its lock alone.
+    with run.session.exclusive("unlock"):
+        return run.session.unlock()
 
 
 def save_plan(plan: Plan, path: Path) -> None:

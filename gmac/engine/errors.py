@@ -11,6 +11,14 @@ from gmac.errors import EngineError, LockHeldError
 
 _LOCK_OWNER = re.compile(r"locked by (?P<who>[^\n]*?)(?:\.|\n|$)")
 _SECRET_LIKE = re.compile(r"(passphrase|password|token|secret)([\"']?\s*[:=]\s*)\S+", re.I)
+_PASSPHRASE_REJECTED = "incorrect passphrase"
+
+
+def _stderr(error: auto.errors.CommandError) -> str:
+    """What the CLI wrote to stderr. str(error) also holds its stdout: the whole preview."""
+    text = str(error)
+    _, found, tail = text.partition("\n stderr: ")
+    return tail if found else text
 
 
 def _clean(text: str) -> str:
@@ -24,10 +32,27 @@ def _clean(text: str) -> str:
     return _SECRET_LIKE.sub(r"\1\2[secret]", "\n".join(keep[-15:]))
 
 
+def _passphrase_error(env: str, source: str) -> EngineError:
+    where = (
+        "GMAC_PASSPHRASE"
+        if source == "GMAC_PASSPHRASE"
+        else f"{source} (GMAC_PASSPHRASE is not set)"
+    )
+    return EngineError(
+        f"the passphrase from {where} does not open the secrets of stack '{env}': set "
+        "GMAC_PASSPHRASE to the passphrase the stack was created with (for the local "
+        "stack, unset it to use .gmac/passphrase)"
+    )
+
+
 def engine_error(
-    error: auto.errors.CommandError, env: str, action: str, diagnostics: Sequence[str] = ()
+    error: auto.errors.CommandError,
+    env: str,
+    action: str,
+    diagnostics: Sequence[str] = (),
+    passphrase_source: str = "",
 ) -> Exception:
-    stderr = getattr(error, "stderr", "") or str(error)
+    stderr = _stderr(error)
     if isinstance(error, auto.errors.ConcurrentUpdateError) or "currently locked" in stderr:
         match = _LOCK_OWNER.search(stderr)
         who = match.group("who").strip() if match else "another process"
@@ -35,5 +60,7 @@ def engine_error(
             f"stack '{env}' is locked by {who}: another apply is running. Wait for it to "
             f"finish; if no gmac process is running any more, run `gmac unlock --env {env}`."
         )
-    detail = "\n".join(diagnostics) if diagnostics else _clean(stderr)
+    if _PASSPHRASE_REJECTED in stderr:
+        return _passphrase_error(env, passphrase_source)
+    detail = "\n".join(diagnostics) if diagnostics else stderr
     return EngineError(f"{action} of '{env}' failed:\n{_clean(detail)}")

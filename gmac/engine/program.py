@@ -16,13 +16,22 @@ FIELD_MANAGER = "gmac"
 
 
 def kubernetes_provider(ctx: CompileContext, root: Path) -> k8s.Provider:
-    """Render manifests to a folder, or apply them to a cluster with server-side apply."""
+    """Render manifests to a folder, or apply them to a cluster with server-side apply.
+
+    ConfigMaps and Secrets are updated in place. By default the provider replaces them on
+    any change, and since they keep a fixed name (deleted before they are created again),
+    the engine then also replaces every Deployment reading them: an env value edit would
+    delete and recreate the service. Pods still roll on an env change: the Deployment
+    carries a hash of the env in an annotation.
+    """
     target = ctx.environment.kubernetes
     if target.render_to is not None:
         return k8s.Provider(
             "kubernetes",
             render_yaml_to_directory=str((root / target.render_to).resolve()),
             namespace=ctx.namespace,
+            enable_config_map_mutable=True,
+            enable_secret_mutable=True,
         )
     return k8s.Provider(
         "kubernetes",
@@ -30,6 +39,8 @@ def kubernetes_provider(ctx: CompileContext, root: Path) -> k8s.Provider:
         kubeconfig=target.kubeconfig,
         namespace=ctx.namespace,
         enable_server_side_apply=True,
+        enable_config_map_mutable=True,
+        enable_secret_mutable=True,
     )
 
 

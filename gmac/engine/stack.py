@@ -7,19 +7,19 @@ by way of the engine.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
+from gmac.engine.command import EngineCommand
 from gmac.engine.errors import engine_error
 from gmac.engine.events import EventCollector, StepListener
-from gmac.engine.settings import EngineSettings
+from gmac.engine.lock import read_holder, stack_lock
+from gmac.engine.settings import STATE_DIR, EngineSettings
 from gmac.engine.steps import StepRecord
 from gmac.errors import LockHeldError
 from gmac.toolchain import Toolchain
@@ -67,9 +67,7 @@ class StackSession:
     def stack(self) -> auto.Stack:
         if self._stack is not None:
             return self._stack
-        command = auto.PulumiCommand(
-            root=str(self._toolchain.bin_dir.parent), skip_version_check=True
-        )
+        command = EngineCommand(root=str(self._toolchain.bin_dir.parent), skip_version_check=True)
         options = auto.LocalWorkspaceOptions(
             work_dir=str(self._settings.root),
             pulumi_home=str(self._toolchain.pulumi_home),
@@ -85,8 +83,16 @@ class StackSession:
                 opts=options,
             )
         except auto.errors.CommandError as error:
-            raise engine_error(error, self._env, "open the stack") from None
+            raise self._error(error, "open the stack") from None
         return self._stack
+
+    def _error(
+        self, error: auto.errors.CommandError, action: str, diagnostics: Sequence[str] = ()
+    ) -> Exception:
+        mapped = engine_error(
+            error, self._env, action, diagnostics, self._settings.passphrase_source
+        )
+        return LockHeldError(self._lock_message()) if isinstance(mapped, LockHeldError) else mapped
 
     def _run(
         self, action: str, call: Callable[[EventCollector], Any], options: StackOptions
@@ -95,10 +101,7 @@ class StackSession:
         try:
             result = call(collector)
         except auto.errors.CommandError as error:
-            mapped = engine_error(error, self._env, action, collector.errors)
-            if isinstance(mapped, LockHeldError):
-                mapped = LockHeldError(self._lock_message())
-            raise mapped from None
+            raise self._error(error, action, collector.errors) from None
         summary = (
             getattr(result, "change_summary", None)
             or getattr(getattr(result, "summary", None), "resource_changes", None)
@@ -121,6 +124,8 @@ class StackSession:
 
     def preview(self, options: StackOptions) -> RunResult:
         stack = self.stack()
+        # A preview changes nothing: its steps are the plan, not progress to show.
+        options = replace(options, listener=None)
         return self._run(
             "preview", lambda c: stack.preview(diff=True, **self._common(options, c)), options
         )
@@ -149,14 +154,25 @@ class StackSession:
             options,
         )
 
+    def _state_dir(self) -> Path | None:
+        url = self._settings.backend_url
+        return Path(url.removeprefix("file://")) if url.startswith("file://") else None
+
     def _lock_files(self) -> list[Path]:
-        if not self._settings.backend_url.startswith("file://"):
-            return []
-        state = Path(self._settings.backend_url.removeprefix("file://"))
-        return sorted(state.glob(f".pulumi/locks/**/{self._env}/*.json"))
+        state = self._state_dir()
+        return sorted(state.glob(f".pulumi/locks/**/{self._env}/*.json")) if state else []
+
+    def exclusive(self, command: str) -> AbstractContextManager[None]:
+        """gmac's lock on this stack for a whole command (see gmac.engine.lock).
+
+        Beside a file backend's state, so every machine sharing that state sees it; with
+        a remote backend it guards this machine, and Pulumi's own lock the rest."""
+        folder = self._state_dir() or self._settings.root / STATE_DIR
+        path = folder / ".gmac-locks" / PROJECT_NAME_FALLBACK / f"{self._env}.json"
+        return stack_lock(path, self._env, command)
 
     def _lock_message(self) -> str:
-        holders = [holder for holder in map(_lock_holder, self._lock_files()) if holder]
+        holders = [holder for holder in map(read_holder, self._lock_files()) if holder]
         who = ", ".join(str(holder) for holder in holders) or "another run"
         stale = holders and not any(holder.alive for holder in holders)
         advice = (
@@ -169,18 +185,19 @@ class StackSession:
     def unlock(self) -> int:
         """Release a lock left by a killed run. A file backend's lock is removed only when
         the process that took it is gone from this host; other backends cancel the update."""
-        if not self._settings.backend_url.startswith("file://"):
+        if self._state_dir() is None:
             self.stack().cancel()
             return 1
         released = 0
         for lock in self._lock_files():
-            holder = _lock_holder(lock)
+            holder = read_holder(lock)
             if holder is not None and holder.alive:
                 raise LockHeldError(
                     f"stack '{self._env}' is locked by {holder}, which is "
                     "still running: wait for it to finish"
                 )
             lock.unlink(missing_ok=True)
+            lock.with_name(lock.name + ".attrs").unlink(missing_ok=True)
             released += 1
         return released
 
@@ -189,44 +206,6 @@ class StackSession:
             key: ("[secret]" if value.secret else value.value)
             for key, value in self.stack().outputs().items()
         }
-
-
-@dataclass(frozen=True)
-class LockHolder:
-    user: str
-    host: str
-    pid: int
-
-    @property
-    def alive(self) -> bool:
-        if self.host != socket.gethostname():
-            return True  # cannot tell from here: assume the other machine is still at work
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
-    started: str = ""
-
-    def __str__(self) -> str:
-        since = f" since {self.started[:19].replace('T', ' ')} UTC" if self.started else ""
-        return f"{self.user}@{self.host} (pid {self.pid}){since}"
-
-
-def _lock_holder(path: Path) -> LockHolder | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return LockHolder(
-            user=str(data.get("username", "?")),
-            host=str(data.get("hostname", "?")),
-            pid=int(data.get("pid", 0)),
-            started=str(data.get("timestamp", "")),
-        )
-    except (OSError, ValueError, TypeError):
-        return None
 
 
 def _discard(_line: str) -> None:
