@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gmac.engine.steps import SECRET_MASK, StepRecord
 
@@ -109,13 +111,29 @@ class Plan:
         }
 
 
+# One part of a property path as the engine writes it: `a.b[0]["key.with/dots"]`.
+_PATH_PART = re.compile(r'\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|\.?([^.\[]+)')
+
+
+def path_parts(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for quoted, index, plain in _PATH_PART.findall(path):
+        if index:
+            parts.append(int(index))
+        else:
+            parts.append(json.loads(f'"{quoted}"') if quoted else plain)
+    return parts
+
+
 def _lookup(data: Mapping[str, Any] | None, path: str) -> Any:
     node: Any = data
-    for part in path.replace("[", ".").replace("]", "").split("."):
-        if isinstance(node, Mapping) and part in node:
+    for part in path_parts(path):
+        if node == SECRET_MASK:
+            return SECRET_MASK  # a secret map or list hides everything inside it
+        if isinstance(node, Mapping) and str(part) in node:
+            node = node[str(part)]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
         else:
             return None
     return node
@@ -153,6 +171,43 @@ def _owners(steps: Sequence[StepRecord]) -> dict[str, str]:
     return owners
 
 
+def _properties(step: StepRecord) -> tuple[PropertyChange, ...]:
+    def change(path: str, kind: str) -> PropertyChange:
+        return PropertyChange(
+            path, kind, _lookup(step.old_inputs, path), _lookup(step.new_inputs, path)
+        )
+
+    # Providers report only the top-level keys that differ, without a detailed diff.
+    detailed = tuple(change(diff.path, diff.kind) for diff in step.detailed)
+    return detailed or tuple(change(path, "update") for path in step.diffs)
+
+
+def _merge(first: Change, later: Change) -> Change:
+    """One replacement arrives as several steps; each may carry part of the story."""
+    reasons = tuple(dict.fromkeys((*first.replace_reasons, *later.replace_reasons)))
+    return Change(
+        op="replace" if "replace" in (first.op, later.op) else first.op,
+        urn=first.urn,
+        type=first.type,
+        name=first.name,
+        component=first.component,
+        properties=first.properties or later.properties,
+        owner=first.owner,
+        replace_reasons=reasons,
+    )
+
+
+DEPENDENCY_REPLACED = "a resource it depends on is replaced first"
+
+
+def _explained(change: Change) -> Change:
+    """A replacement the engine gives no key for is one forced by a dependency (a resource
+    deleted before it is created again, or the provider): say so rather than nothing."""
+    if change.op != "replace" or change.replace_reasons:
+        return change
+    return replace(change, replace_reasons=(DEPENDENCY_REPLACED,))
+
+
 def build_plan(
     environment: str, steps: Iterable[StepRecord], diagnostics: Sequence[str] = ()
 ) -> Plan:
@@ -168,29 +223,23 @@ def build_plan(
         if op == "same":
             same.add(step.urn)
             continue
-        if step.urn in changes and changes[step.urn].op == "replace":
-            continue
-        properties = tuple(
-            PropertyChange(
-                diff.path,
-                diff.kind,
-                _lookup(step.old_inputs, diff.path),
-                _lookup(step.new_inputs, diff.path),
-            )
-            for diff in step.detailed
-        ) or tuple(PropertyChange(path, "update") for path in step.diffs)
-        changes[step.urn] = Change(
+        change = Change(
             op=op,
             urn=step.urn,
             type=step.type,
             name=step.name,
             component=_component(step.urn),
             owner=owners.get(step.urn, ""),
-            properties=properties,
+            properties=_properties(step),
             replace_reasons=step.replace_keys if op == "replace" else (),
         )
+        known = changes.get(step.urn)
+        changes[step.urn] = change if known is None else _merge(known, change)
     ordered = tuple(
-        sorted(changes.values(), key=lambda c: (c.owner, c.urn.count("$"), c.type, c.name))
+        sorted(
+            map(_explained, changes.values()),
+            key=lambda c: (c.owner, c.urn.count("$"), c.type, c.name),
+        )
     )
     # The engine repeats a warning once per resource it concerns: once is enough here.
     unique = tuple(dict.fromkeys(diagnostics))
@@ -207,18 +256,21 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _describe(change: Change) -> str:
+def _describe(change: Change, sep: str = "; ") -> str:
+    """The changed properties, old → new; a secret shows as [secret], never its value."""
     parts = []
     for prop in change.properties[:6]:
         if prop.kind.startswith("add"):
-            parts.append(f"+{prop.path}")
+            parts.append(f"+{prop.path} = {_short(prop.new, 20)}")
         elif prop.kind.startswith("delete"):
             parts.append(f"-{prop.path}")
         else:
             parts.append(f"{prop.path}: {_short(prop.old, 20)} → {_short(prop.new, 20)}")
     if len(change.properties) > 6:
         parts.append(f"… {len(change.properties) - 6} more")
-    return "; ".join(parts)
+    if change.replace_reasons:
+        parts.append(f"replace: {', '.join(change.replace_reasons)}")
+    return sep.join(parts)
 
 
 def summary_line(plan: Plan) -> str:
@@ -244,21 +296,19 @@ def render_table(plan: Plan, console: Console) -> None:
         styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
         previous_owner = None
         for change in plan.changes:
-            reason = (
-                f" (replace: {', '.join(change.replace_reasons)})" if change.replace_reasons else ""
-            )
             owner = change.owner if change.owner != previous_owner else ""
             previous_owner = change.owner
-            table.add_row(
+            # Text, not markup: a value such as "[secret]" must print as written.
+            cells = (
                 SYMBOLS.get(change.op, "?"),
                 owner,
                 f"{short_type(change.type)} {change.name}",
-                _describe(change) + reason,
-                style=styles.get(change.op),
+                _describe(change, "\n"),
             )
+            table.add_row(*map(Text, cells), style=styles.get(change.op))
         console.print(table)
     for message in plan.diagnostics:
-        console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
+        console.print(Text("warning: ", style="yellow") + Text(message), highlight=False)
     console.print(summary_line(plan), markup=False)
 
 
@@ -267,11 +317,11 @@ def render_json(plan: Plan) -> str:
 
 
 def _markdown_row(change: Change) -> str:
-    detail = _describe(change).replace("|", "\\|")
-    reason = f" — replace: {', '.join(change.replace_reasons)}" if change.replace_reasons else ""
+    # One row, one line: a value may hold a line break or a pipe.
+    detail = _describe(change).replace("|", "\\|").replace("\n", " ")
     return (
         f"| `{SYMBOLS.get(change.op, '?')}` | {change.op} | `{change.type}` | "
-        f"`{change.name}` | {detail}{reason} |"
+        f"`{change.name}` | {detail} |"
     )
 
 
@@ -296,16 +346,32 @@ def render_markdown(plans: Sequence[Plan] | Plan, limit: int = MARKDOWN_LIMIT) -
     text = "\n".join(head + body)
     if len(text) <= limit:
         return text
-    # Cut whole rows from the end, and say so: a truncated table is worse than a short one.
-    note = (
-        "\n\n> **{count} more lines were cut** to keep this comment under "
-        f"{limit:,} characters. Run `gmac plan` for the full plan.\n"
-    )
-    kept = list(head + body)
-    while kept and len("\n".join(kept)) + len(note) + 8 > limit:
-        kept.pop()
-    cut = len(head) + len(body) - len(kept)
-    return "\n".join(kept) + note.format(count=cut)
+    return _cut(head + body, limit)
+
+
+def _is_row(line: str) -> bool:
+    return line.startswith("| `")
+
+
+def _cut(lines: list[str], limit: int) -> str:
+    """Whole rows cut from the end, with a note saying how many: the summaries stay."""
+    rows = sum(map(_is_row, lines))
+
+    def note(cut: int) -> str:
+        return (
+            f"\n\n> **{cut} of {rows} changes were cut** to keep this comment under "
+            f"{limit:,} characters. Run `gmac plan` for the full plan.\n"
+        )
+
+    budget = limit - len(note(rows))
+    kept: list[str] = []
+    size = -1  # no line break before the first line
+    for line in lines:
+        if size + 1 + len(line) > budget:
+            break
+        kept.append(line)
+        size += 1 + len(line)
+    return "\n".join(kept) + note(rows - sum(map(_is_row, kept)))
 
 
 __all__ = [
@@ -346,9 +412,18 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
     )
 
 
+def _value(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _shape(change: Change) -> str:
-    paths = ", ".join(sorted(prop.path for prop in change.properties))
-    return f"{change.op} {change.type} {change.name}" + (f" ({paths})" if paths else "")
+    """A change as one comparable line: the same paths with other values is another plan."""
+    props = ", ".join(
+        sorted(
+            f"{prop.path}: {_value(prop.old)} → {_value(prop.new)}" for prop in change.properties
+        )
+    )
+    return f"{change.op} {change.type} {change.name}" + (f" ({props})" if props else "")
 
 
 def plan_differences(saved: Plan, current: Plan) -> list[str]:
