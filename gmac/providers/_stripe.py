@@ -5,13 +5,18 @@ messages), `api_base` (https://api.stripe.com, or a stripe-mock URL) and `key` (
 id, which makes the idempotency key of every create). Stripe never deletes a product or a
 price that was used, so `delete` archives them (`active=false`); webhook endpoints are
 deleted.
+
+The SDK sends its requests through `_Transport`, gmac's shared HTTP exchange (`_http`): the
+same rate limit, timeouts and retries with backoff as every other integration, instead of the
+SDK's own. Every Stripe call is safe to repeat: creates carry an idempotency key, updates set
+values, deletes of a deleted object answer 404.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 import stripe
@@ -26,7 +31,7 @@ from pulumi.dynamic import (
 
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
-from gmac.providers._http import redact_url
+from gmac.providers._http import Exchange, default_timeout, redact_url
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -41,16 +46,57 @@ if TYPE_CHECKING:
 DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
 
 
+class _Transport(stripe.HTTPClient):
+    """The SDK's HTTP client, as one `_http.Exchange` per request (the SDK retries nothing)."""
+
+    name: ClassVar[str] = "gmac-httpx"
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self._base = base
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[str, int, Mapping[str, str]]:
+        path = url.removeprefix(self._base.rstrip("/")).split("?", 1)[0]
+        response = Exchange(
+            service="stripe",
+            method=method.upper(),
+            url=url,
+            what=f"{method.upper()} {path}",
+            headers=dict(headers or {}),
+            content=post_data or None,
+            timeout=default_timeout(),
+            idempotent=True,
+            base_url=self._base,
+        ).run()
+        return response.text, response.status_code, response.headers
+
+    def close(self) -> None:
+        return None
+
+
 def _client(p: Props) -> stripe.StripeClient:
-    """A client for one call site. Retries (none yet) are configured here, and only here."""
+    """A client for one call site, over gmac's transport (see the module)."""
     key = p.text("api_key")
     if not key:
         secret = p.text("api_key_secret")
         raise IntegrationError(
-            "stripe", "no API key", hint=f"set secret '{secret}'" if secret else ""
+            "stripe", "no secret key", hint=f"set secret '{secret}'" if secret else ""
         )
     base = p.text("api_base") or DEFAULT_STRIPE_API_BASE
-    return stripe.StripeClient(key, base_addresses={"api": base}, max_network_retries=0)
+    return stripe.StripeClient(
+        key,
+        base_addresses={"api": base},
+        max_network_retries=0,
+        http_client=_Transport(base),
+    )
 
 
 class _NotFoundError(Exception):
@@ -65,7 +111,7 @@ def _calls(p: Props, what: str) -> Iterator[None]:
     except stripe.AuthenticationError:
         secret = p.text("api_key_secret")
         hint = f"check secret '{secret}'" if secret else ""
-        raise IntegrationError("stripe", "API key rejected", status=401, hint=hint) from None
+        raise IntegrationError("stripe", "secret key rejected", status=401, hint=hint) from None
     except stripe.APIConnectionError:
         where = redact_url(p.text("api_base") or DEFAULT_STRIPE_API_BASE)
         raise IntegrationError("stripe", f"{what}: cannot reach {where}") from None

@@ -240,7 +240,7 @@ def test_a_rejected_key_is_a_clear_error_without_the_key(server: LocalServer) ->
     )
     with pytest.raises(IntegrationError) as caught:
         StripeProductProvider().create(_product(server))
-    assert str(caught.value) == "stripe: API key rejected (401); check secret 'stripe-key'"
+    assert str(caught.value) == "stripe: secret key rejected (401); check secret 'stripe-key'"
     assert KEY not in str(caught.value)
 
 
@@ -257,6 +257,6 @@ def test_other_stripe_errors_name_the_call(server: LocalServer) -> None:
 
 
 def test_a_missing_key_fails_before_any_request(server: LocalServer) -> None:
-    with pytest.raises(IntegrationError, match="stripe: no API key; set secret 'stripe-key'"):
+    with pytest.raises(IntegrationError, match="stripe: no secret key; set secret 'stripe-key'"):
         StripeProductProvider().create(_product(server, api_key=""))
     assert server.requests == []
