@@ -2,40 +2,81 @@
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import pulumi
 
 from components._integrations import secret_input, slug
 from components.webhook import hook_settings
 from gmac.compile.context import CompileContext
-from gmac.errors import IntegrationError
+from gmac.errors import IntegrationError, UsageError
 from gmac.models import Service, WebhookIntegration
 from gmac.models.service import Repo
 from gmac.providers import GiteaBranchProtection, GiteaRepository, GiteaWebhook
-from gmac.templates import catalogue
 
 TYPE = "gmac:index:Repository"
-TEMPLATE_FILES = "files"
+# Never part of a first commit: version control, dependencies and build output.
+SKIPPED = frozenset({".git", "node_modules", ".next", "__pycache__", ".venv"})
 
 
-def template_files(service: Service) -> dict[str, str]:
-    """The first commit of a new repository: the text files under the service template's
-    `files/` folder, by relative path. Empty without a template or such a folder."""
-    if service.template is None:
+def _ignored_by(directory: Path) -> list[str]:
+    """The patterns of the folder's own `.gitignore` (no negations, which are rare there)."""
+    ignore = directory / ".gitignore"
+    if not ignore.is_file():
+        return []
+    lines = ignore.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and line[0] not in "#!"]
+
+
+def _matches(relative: str, patterns: Sequence[str]) -> bool:
+    """Whether `.gitignore` patterns cover the path `a/b/c` (or a folder above it)."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in patterns:
+        bare = pattern.strip("/")
+        if pattern.startswith("/") or "/" in bare:  # anchored at the folder's top
+            if any(fnmatch.fnmatchcase(prefix, bare) for prefix in prefixes):
+                return True
+        elif any(fnmatch.fnmatchcase(part, bare) for part in parts):
+            return True
+    return False
+
+
+def initial_files(service: Service, ctx: CompileContext) -> dict[str, str]:
+    """The first commit of a new repository: the text files of the folder `repo.initial_files`
+    (relative to the project root), by relative path, less what its `.gitignore` lists.
+    Empty when the spec names no folder."""
+    folder = service.repo.initial_files if service.repo is not None else None
+    if folder is None:
         return {}
-    info = catalogue().get(service.template)
-    root = info.directory / TEMPLATE_FILES if info is not None else None
-    if root is None or not root.is_dir():
-        return {}
+    root = (ctx.spec.root or Path.cwd()) / folder
+    if not root.is_dir():
+        raise UsageError(
+            f"service '{service.name}': repo.initial_files: no folder '{root}'; "
+            "run 'gmac validate' to check the specs"
+        )
+    ignored = _ignored_by(root)
     files: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
+    for directory, subdirs, names in os.walk(root):
+        here = Path(directory).relative_to(root).as_posix()
+        base = "" if here == "." else here
+        subdirs[:] = sorted(
+            d
+            for d in subdirs
+            if d not in SKIPPED and not _matches(f"{base}/{d}".lstrip("/"), ignored)
+        )
+        for name in sorted(names):
+            relative = f"{base}/{name}".lstrip("/")
+            if _matches(relative, ignored):
+                continue
             try:
-                files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+                files[relative] = (Path(directory) / name).read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 continue  # the contents API takes text here; binaries come with the code
-    return files
+    return dict(sorted(files.items()))
 
 
 class Repository(pulumi.ComponentResource):
@@ -83,7 +124,7 @@ class Repository(pulumi.ComponentResource):
             description=f"{service.name}: a service of {ctx.project.name}, managed by gmac",
             private=repo.private,
             default_branch=repo.default_branch,
-            files=template_files(service),
+            files=initial_files(service, ctx),
             opts=child,
         )
         self.protections = [

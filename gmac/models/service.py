@@ -28,6 +28,11 @@ class Repo(SpecModel):
     protected_branches: list[str] = []
     webhooks: list[Name] = Field(default=[], description="Webhook integrations to install.")
     private: bool = True
+    initial_files: str | None = Field(
+        default=None,
+        description="A folder, relative to the project root, committed as the first commit of "
+        "a new repository (`gmac new service` renders one).",
+    )
 
 
 class Image(SpecModel):

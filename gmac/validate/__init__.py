@@ -30,6 +30,7 @@ from gmac.models import (
 )
 from gmac.suggest import did_you_mean
 from gmac.templates import catalogue
+from gmac.validate.paths import check_paths
 from gmac.validate.pydantic_problems import problems_from
 from gmac.validate.references import check_project, check_references
 from gmac.validate.spec import Spec
@@ -177,6 +178,8 @@ def _validate_environment(
     project: Project | None,
     project_document: Document,
     by_kind: Mapping[str, list[Document]],
+    *,
+    root: Path | None = None,
 ) -> tuple[Spec | None, list[Problem]]:
     problems: list[Problem] = []
     variables = _variables(project, project_document, env)
@@ -207,6 +210,8 @@ def _validate_environment(
     if project is None:
         return None, problems
     problems.extend(check_references(project, project_document, services, integrations, invalid))
+    if root is not None:
+        problems.extend(check_paths(services, root))
     if problems:
         return None, problems
     documents = {("Project", project.name): project_document}
@@ -219,6 +224,7 @@ def _validate_environment(
         integrations=tuple(i for i, _ in integrations),
         variables=variables,
         documents=documents,
+        root=root,
     )
     return spec, problems
 
@@ -229,8 +235,13 @@ def validate_all(
     env: str | None = None,
     load_problems: Sequence[Problem] = (),
     specs_label: str = "specs",
+    root: Path | None = None,
 ) -> dict[str, Spec]:
-    """A Spec for `env`, or for every environment; SpecError lists every problem found."""
+    """A Spec for `env`, or for every environment; SpecError lists every problem found.
+
+    `root` is the project root, against which the folders specs name are checked; without
+    it they are not.
+    """
     by_kind, problems = _sort_by_kind(documents)
     problems = [*load_problems, *problems, *_duplicates(by_kind)]
     projects = by_kind["Project"]
@@ -262,7 +273,9 @@ def validate_all(
         )
     specs: dict[str, Spec] = {}
     for name in [env] if env is not None else environments:
-        spec, trouble = _validate_environment(name, environments, project, first, by_kind)
+        spec, trouble = _validate_environment(
+            name, environments, project, first, by_kind, root=root
+        )
         problems.extend(trouble)
         if spec is not None:
             specs[name] = spec
@@ -283,7 +296,13 @@ def validate_directory(root: Path, env: str | None = None) -> dict[str, Spec]:
     with _gc_paused():
         documents, problems = load_specs(root)
         label = display_path(root)
-        return validate_all(documents, env=env, load_problems=problems, specs_label=label)
+        return validate_all(
+            documents,
+            env=env,
+            load_problems=problems,
+            specs_label=label,
+            root=root.resolve().parent,
+        )
 
 
 @contextmanager

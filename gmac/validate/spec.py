@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gmac.load import Document
 from gmac.models import Environment, Integration, Project, Service
@@ -20,6 +21,9 @@ class Spec:
     integrations: tuple[Integration, ...]
     variables: Mapping[str, str] = field(default_factory=dict)
     documents: Mapping[tuple[str, str], Document] = field(default_factory=dict, repr=False)
+    # The project root (the folder holding the specs folder) when read from files: local
+    # folders that specs name (`repo.initial_files`) are relative to it.
+    root: Path | None = None
 
     @property
     def environment(self) -> Environment:
