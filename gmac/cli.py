@@ -26,6 +26,7 @@ from gmac.cli_common import (
     state,
 )
 from gmac.cli_engine import register as register_engine_commands
+from gmac.cli_new import register as register_new_commands
 from gmac.cli_pr import register as register_pr_commands
 from gmac.errors import UsageError
 
@@ -161,6 +162,7 @@ def schema(
 
 
 register_engine_commands(app)
+register_new_commands(app)
 register_pr_commands(app)
 
 
