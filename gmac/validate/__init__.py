@@ -69,7 +69,7 @@ def _validate_document(
     try:
         return spec_document_adapter.validate_python(data, context=context), []
     except ValidationError as error:
-        return None, problems_from(error, document, _root_model(document), env)
+        return None, problems_from(error, document, _root_model(document), env, inherits)
 
 
 def _sort_by_kind(documents: Iterable[Document]) -> tuple[dict[str, list[Document]], list[Problem]]:

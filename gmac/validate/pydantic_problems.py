@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -55,17 +56,20 @@ def _model_at(root: type[BaseModel], loc: YamlPath) -> type[BaseModel] | None:
     return model
 
 
-def _raw_path(data: Any, loc: YamlPath, env: str | None, *, pick_last: bool = True) -> YamlPath:
+def _raw_path(
+    data: Any, loc: YamlPath, picks: Sequence[str], *, pick_last: bool = True
+) -> YamlPath:
     """`loc` in the source file: per-environment values add the environment as a step.
 
-    `pick_last` is false when the error is about the per-environment mapping itself (an
-    unknown environment in it), not about the value picked from it.
+    `picks` are the keys a per-environment value is picked by, in order: the environment,
+    those it inherits from, `default`. `pick_last` is false when the error is about the
+    per-environment mapping itself (an unknown environment in it), not the value picked.
     """
     path: list[str | int] = []
     node = data
     for part in loc:
         if isinstance(node, dict) and part not in node:
-            branch = env if env in node else DEFAULT_KEY if DEFAULT_KEY in node else None
+            branch = next((name for name in picks if name in node), None)
             if branch is not None:
                 path.append(branch)
                 node = node[branch]
@@ -80,7 +84,7 @@ def _raw_path(data: Any, loc: YamlPath, env: str | None, *, pick_last: bool = Tr
             )
         )
     if pick_last and isinstance(node, dict):
-        branch = env if env in node else None
+        branch = next((name for name in picks if name in node), None)
         if branch is not None:
             path.append(branch)
     return tuple(path)
@@ -133,10 +137,15 @@ def _tag_problem(document: Document, error: ErrorDetails) -> Problem:
 
 
 def problems_from(
-    error: ValidationError, document: Document, root: type[BaseModel], env: str | None
+    error: ValidationError,
+    document: Document,
+    root: type[BaseModel],
+    env: str | None,
+    inherits: Sequence[str] = (),
 ) -> list[Problem]:
-    """One Problem per pydantic error in validating `document` as `root`."""
+    """One Problem per pydantic error in validating `document` as `root` for `env`."""
     problems: list[Problem] = []
+    picks = [name for name in (env, *inherits, DEFAULT_KEY) if name is not None]
     # Only an Integration has a second tag, its `type`; elsewhere a `type` is a field.
     tags = (document.kind, document.data.get("type") if document.kind == "Integration" else None)
     strip = [tag for tag in tags if isinstance(tag, str)]
@@ -149,7 +158,7 @@ def problems_from(
         if details["type"] in ("union_tag_invalid", "union_tag_not_found"):
             problems.append(_tag_problem(document, details))
             continue
-        problems.append(_problem(document, details, loc, root, env))
+        problems.append(_problem(document, details, loc, root, picks))
     return problems
 
 
@@ -158,7 +167,7 @@ def _problem(
     details: ErrorDetails,
     loc: YamlPath,
     root: type[BaseModel],
-    env: str | None,
+    picks: Sequence[str],
 ) -> Problem:
     kind = details["type"]
     ctx = details.get("ctx") or {}
@@ -168,7 +177,7 @@ def _problem(
     key = loc[-1] if loc else ""
     model = _model_at(root, loc) if loc else root
     unknown_env = kind == "unknown_environment"
-    path = _raw_path(document.data, loc, env, pick_last=not unknown_env)
+    path = _raw_path(document.data, loc, picks, pick_last=not unknown_env)
     if unknown_env:
         path = (*path, str(ctx.get("key", "")))
     # A model's own rule may name the field it is about, below the model (`alerts.1.name`).

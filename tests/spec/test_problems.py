@@ -656,3 +656,30 @@ def test_broken_template_directory(project: SpecProject, monkeypatch: pytest.Mon
         "templates/nextjs-web/template.yaml:1:11: defaults: must be a mapping of fields",
         "templates/worker/template.yaml:1:1: a spec must be a mapping of fields, not a list",
     ]
+
+
+def test_inherited_value_reported_where_it_is_written(project: SpecProject) -> None:
+    """Production inherits staging: a bad staging value is one problem, at its own line."""
+    project.replace(
+        PROJECT, "    domain: gmac.io\n", "    domain: gmac.io\n    inherits: staging\n"
+    )
+    project.replace(API, "{staging: 1, production: 3}", "{staging: -1}")
+    project.replace(
+        API,
+        "resources: {cpu: 250m, memory: 256Mi}",
+        "resources: {staging: {cpu: 1, memory: 1m}, local: {cpu: 1, memory: 1Gi}}",
+    )
+    assert project.problems() == [
+        "specs/services/api.yaml:11:21: replicas.staging: input should be greater than or "
+        "equal to 0 (got -1)",
+        "specs/services/api.yaml:13:39: resources.staging.memory: '1m' means thousandths of a "
+        "byte (did you mean '1Mi'?)",
+    ]
+
+
+def test_default_value_reported_where_it_is_written(project: SpecProject) -> None:
+    project.replace(API, "{staging: 1, production: 3}", "{staging: 1, default: -1}")
+    assert project.problems() == [
+        "specs/services/api.yaml:11:33: replicas.default: input should be greater than or "
+        "equal to 0 (got -1)"
+    ]
