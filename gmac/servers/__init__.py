@@ -1,0 +1,68 @@
+"""The real servers the integration tests talk to, built or found, then started on 127.0.0.1.
+
+    Gitea          built from code.gitea.io/gitea (sqlite, CGO, no bindata) into the cache
+    stripe-mock    built from github.com/stripe/stripe-mock into the cache
+    Alertmanager   Debian's prometheus-alertmanager
+    Pushgateway    Debian's prometheus-pushgateway
+
+`install()` (or `python -m gmac.servers install`, or scripts/install-servers) builds what is
+missing, idempotently; `find_*` never builds. `start_*(home)` starts one server in the
+folder `home` on a free port and returns its handle; `stop()` ends it and its children.
+"""
+
+from gmac.servers._build import (
+    ALERTMANAGER_BINARY,
+    GITEA_VERSION,
+    PUSHGATEWAY_BINARY,
+    STRIPE_MOCK_VERSION,
+    BuildError,
+    GiteaBuild,
+    build_gitea,
+    build_stripe_mock,
+    cache_root,
+    find_alertmanager,
+    find_gitea,
+    find_pushgateway,
+    find_stripe_mock,
+    install,
+)
+from gmac.servers._process import ServerError, ServerProcess, answers, free_port
+from gmac.servers._servers import (
+    GITEA_ADMIN,
+    STRIPE_MOCK_KEY,
+    Gitea,
+    Server,
+    start_alertmanager,
+    start_gitea,
+    start_pushgateway,
+    start_stripe_mock,
+)
+
+__all__ = [
+    "ALERTMANAGER_BINARY",
+    "GITEA_ADMIN",
+    "GITEA_VERSION",
+    "PUSHGATEWAY_BINARY",
+    "STRIPE_MOCK_KEY",
+    "STRIPE_MOCK_VERSION",
+    "BuildError",
+    "Gitea",
+    "GiteaBuild",
+    "Server",
+    "ServerError",
+    "ServerProcess",
+    "answers",
+    "build_gitea",
+    "build_stripe_mock",
+    "cache_root",
+    "find_alertmanager",
+    "find_gitea",
+    "find_pushgateway",
+    "find_stripe_mock",
+    "free_port",
+    "install",
+    "start_alertmanager",
+    "start_gitea",
+    "start_pushgateway",
+    "start_stripe_mock",
+]

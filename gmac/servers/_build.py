@@ -1,0 +1,238 @@
+"""Building the servers from their Go modules into the cache, once.
+
+    ~/.cache/gmac/servers/            ($GMAC_SERVERS_CACHE)
+    ├── gitea/v1.26.0/
+    │   ├── bin/gitea                 sqlite tags, CGO, no `bindata`
+    │   ├── assets/{templates,options,public}   read at run time (STATIC_ROOT_PATH)
+    │   └── .complete                 the version, written last
+    └── stripe-mock/v0.203.0/
+        ├── bin/stripe-mock
+        └── .complete
+
+Gitea is built inside its module's own folder in the Go module cache, so that its go.mod's
+`replace` directives apply (`go install code.gitea.io/gitea@v1.26.0` refuses a module that
+has them). Gitea 1.27 moved its module path to `gitea.dev`, whose modules the Go proxy here
+does not serve; 1.26.0 is the newest release that builds from the proxy alone.
+
+Without the `bindata` tag Gitea reads its templates, locale options and public files from
+`STATIC_ROOT_PATH` at run time, so those three folders are copied next to the binary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+GITEA_MODULE = "code.gitea.io/gitea"
+GITEA_VERSION = "v1.26.0"
+GITEA_TAGS = "sqlite sqlite_unlock_notify"
+GITEA_ASSETS = ("templates", "options", "public")
+STRIPE_MOCK_MODULE = "github.com/stripe/stripe-mock"
+STRIPE_MOCK_VERSION = "v0.203.0"
+# Debian's binaries (`prometheus-alertmanager`, `prometheus-pushgateway` packages), installed
+# by scripts/install-system-packages.
+ALERTMANAGER_BINARY = "prometheus-alertmanager"
+PUSHGATEWAY_BINARY = "prometheus-pushgateway"
+
+CACHE_VARIABLE = "GMAC_SERVERS_CACHE"
+DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "servers"
+STAMP = ".complete"
+GO_FALLBACK = "/usr/local/go/bin"
+
+Progress = Callable[[str], None]
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message names the step and ends with the tool's output."""
+
+
+def cache_root() -> Path:
+    """$GMAC_SERVERS_CACHE, else ~/.cache/gmac/servers; read at each call."""
+    override = os.environ.get(CACHE_VARIABLE)
+    return Path(override).expanduser() if override else DEFAULT_CACHE_ROOT
+
+
+@dataclass(frozen=True)
+class GiteaBuild:
+    binary: Path
+    assets: Path  # STATIC_ROOT_PATH: holds templates/, options/ and public/
+    version: str
+
+
+def _gitea_dir(root: Path | None = None) -> Path:
+    return (root or cache_root()) / "gitea" / GITEA_VERSION
+
+
+def _stripe_mock_dir(root: Path | None = None) -> Path:
+    return (root or cache_root()) / "stripe-mock" / STRIPE_MOCK_VERSION
+
+
+def _complete(folder: Path, version: str) -> bool:
+    stamp = folder / STAMP
+    return stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == version
+
+
+def find_gitea(root: Path | None = None) -> GiteaBuild | None:
+    """The cached Gitea build, or None; never builds."""
+    folder = _gitea_dir(root)
+    if not _complete(folder, GITEA_VERSION):
+        return None
+    return GiteaBuild(folder / "bin" / "gitea", folder / "assets", GITEA_VERSION)
+
+
+def find_stripe_mock(root: Path | None = None) -> Path | None:
+    folder = _stripe_mock_dir(root)
+    return folder / "bin" / "stripe-mock" if _complete(folder, STRIPE_MOCK_VERSION) else None
+
+
+def find_alertmanager() -> Path | None:
+    found = shutil.which(ALERTMANAGER_BINARY)
+    return Path(found) if found else None
+
+
+def find_pushgateway() -> Path | None:
+    found = shutil.which(PUSHGATEWAY_BINARY)
+    return Path(found) if found else None
+
+
+# Running tools ------------------------------------------------------------------------------
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _go_env(cgo: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CGO_ENABLED"] = "1" if cgo else "0"
+    if shutil.which("go", path=env.get("PATH")) is None and Path(GO_FALLBACK).is_dir():
+        env["PATH"] = os.pathsep.join([env.get("PATH", ""), GO_FALLBACK])
+    return env
+
+
+def _run(
+    step: str, cmd: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    """Run a tool; on failure raise BuildError with the last lines of its output."""
+    try:
+        proc = subprocess.run(
+            list(cmd),
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
+    except OSError as error:
+        raise BuildError(f"{step}: cannot run {cmd[0]}: {error}") from None
+    if proc.returncode != 0:
+        raise BuildError(
+            f"{step} failed (exit {proc.returncode}): {' '.join(cmd)}\n{_tail(proc.stdout)}"
+        )
+    return proc.stdout
+
+
+def _module_dir(module: str, version: str) -> Path:
+    """Download a module (read-only, into GOMODCACHE) and return its folder."""
+    step = f"downloading {module}@{version}"
+    output = _run(
+        step,
+        ["go", "mod", "download", "-json", f"{module}@{version}"],
+        cwd=Path(tempfile.gettempdir()),
+        env=_go_env(cgo=False),
+    )
+    try:
+        data = json.loads(output)
+    except json.JSONDecodeError:
+        raise BuildError(f"{step}: unexpected output\n{_tail(output)}") from None
+    if data.get("Error"):
+        raise BuildError(f"{step}: {data['Error']}")
+    return Path(str(data["Dir"]))
+
+
+def _stamp(folder: Path, version: str) -> None:
+    (folder / STAMP).write_text(version + "\n", encoding="utf-8")
+
+
+# Builds -------------------------------------------------------------------------------------
+
+
+def build_gitea(root: Path | None = None, progress: Progress = print) -> GiteaBuild:
+    """Gitea from its module, with its run-time assets; reuses a complete cache."""
+    found = find_gitea(root)
+    if found is not None:
+        progress(f"servers: gitea {GITEA_VERSION} already built ({found.binary})")
+        return found
+    if shutil.which("gcc") is None and shutil.which("cc") is None:
+        raise BuildError("building gitea: no C compiler (gcc): sqlite needs CGO")
+    folder = _gitea_dir(root)
+    binary = folder / "bin" / "gitea"
+    source = _module_dir(GITEA_MODULE, GITEA_VERSION)
+    progress(f"servers: building gitea {GITEA_VERSION} (tags: {GITEA_TAGS}; ~20 min cold)")
+    start = time.monotonic()
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    partial = binary.with_name(f"gitea.{os.getpid()}.tmp")
+    plain_version = GITEA_VERSION.lstrip("v")
+    ldflags = f'-s -w -X "main.Version={plain_version}" -X "main.Tags={GITEA_TAGS}"'
+    _run(
+        f"building gitea {GITEA_VERSION}",
+        ["go", "build", "-trimpath", "-tags", GITEA_TAGS, "-ldflags", ldflags, "-o", str(partial)],
+        cwd=source,
+        env=_go_env(cgo=True),
+    )
+    partial.replace(binary)
+    progress(f"servers: gitea built in {time.monotonic() - start:.0f}s")
+    assets = folder / "assets"
+    for name in GITEA_ASSETS:
+        target = assets / name
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source / name, target)
+        # The module cache is read-only; the copies need not be.
+        for path in (target, *target.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    progress(f"servers: gitea assets copied to {assets}")
+    _stamp(folder, GITEA_VERSION)
+    return GiteaBuild(binary, assets, GITEA_VERSION)
+
+
+def build_stripe_mock(root: Path | None = None, progress: Progress = print) -> Path:
+    found = find_stripe_mock(root)
+    if found is not None:
+        progress(f"servers: stripe-mock {STRIPE_MOCK_VERSION} already built ({found})")
+        return found
+    folder = _stripe_mock_dir(root)
+    progress(f"servers: building stripe-mock {STRIPE_MOCK_VERSION}")
+    start = time.monotonic()
+    env = _go_env(cgo=False)
+    env["GOBIN"] = str(folder / "bin")
+    target = f"{STRIPE_MOCK_MODULE}@{STRIPE_MOCK_VERSION}"
+    _run(
+        f"building stripe-mock {STRIPE_MOCK_VERSION}",
+        ["go", "install", "-trimpath", "-ldflags", "-s -w", target],
+        cwd=Path(tempfile.gettempdir()),
+        env=env,
+    )
+    progress(f"servers: stripe-mock built in {time.monotonic() - start:.0f}s")
+    _stamp(folder, STRIPE_MOCK_VERSION)
+    return folder / "bin" / "stripe-mock"
+
+
+def install(root: Path | None = None, progress: Progress = print) -> None:
+    """Build what is missing; say where the Debian servers are (or how to get them)."""
+    build_stripe_mock(root, progress)
+    build_gitea(root, progress)
+    for name, found in (
+        (ALERTMANAGER_BINARY, find_alertmanager()),
+        (PUSHGATEWAY_BINARY, find_pushgateway()),
+    ):
+        where = str(found) if found else "missing: run scripts/install-system-packages"
+        progress(f"servers: {name}: {where}")
