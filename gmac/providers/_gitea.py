@@ -3,6 +3,12 @@
 Every resource takes `base_url` (the Gitea root, such as https://git.example.com), `token`
 (secret; sent as `Authorization: token ...`) and `token_secret` (the name of the gmac secret
 holding it, for error messages).
+
+Creating is safe to repeat: a run that died after Gitea made something (a lost answer, a
+server killed mid-apply) finds it the next time instead of making a second one. The
+repository `{owner}/{repo}` and the protection of a branch are unique by name, and a hook is
+the repository's hook of type `gitea` with the same URL: each is adopted and set to the
+declared settings.
 """
 
 from __future__ import annotations
@@ -82,16 +88,29 @@ class GiteaRepositoryProvider(ResourceProvider):
             "default_branch": p.text("default_branch", "main"),
             "auto_init": False,
         }
-        repo = api.request("POST", f"/orgs/{_segment(owner)}/repos", json=body)
+        path = f"/orgs/{_segment(owner)}/repos"
+        answer = api.send("POST", path, json=body)
+        created = answer.status_code != 409
+        if created:
+            api.check("POST", path, answer)
+            repo = answer.json()
+        else:
+            # Made by an earlier run that never heard back: take it over as declared.
+            settings = {key: body[key] for key in ("description", "private")}
+            repo = api.request("PATCH", _repo_path(p), json=settings, idempotent=True)
         files = p.mapping("files")
-        if files:
+        if files and repo.get("empty", True):
             try:
                 _commit_files(api, p, files)
             except IntegrationError:
                 # A failed create must leave nothing behind: the next run creates it again.
-                with suppress(IntegrationError):
-                    api.request("DELETE", _repo_path(p), allow_missing=True)
+                if created:
+                    with suppress(IntegrationError):
+                        api.request("DELETE", _repo_path(p), allow_missing=True)
                 raise
+        if not created and repo.get("default_branch") != body["default_branch"]:
+            default = {"default_branch": body["default_branch"]}
+            repo = api.request("PATCH", _repo_path(p), json=default, idempotent=True)
         return CreateResult(str(repo["id"]), self._outputs(api, p, repo))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -122,7 +141,7 @@ class GiteaRepositoryProvider(ResourceProvider):
         }
         if new.text("repo") != old.text("repo"):
             body["name"] = new.text("repo")
-        repo = api.request("PATCH", _repo_path(old), json=body)
+        repo = api.request("PATCH", _repo_path(old), json=body, idempotent=True)
         return UpdateResult(self._outputs(api, new, repo))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -250,8 +269,12 @@ class GiteaBranchProtectionProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
-        body = {"rule_name": p.text("branch"), **_protection_body(p)}
-        _api(p).request("POST", f"{_repo_path(p)}/branch_protections", json=body)
+        api = _api(p)
+        if api.request("GET", _protection_path(p), allow_missing=True) is None:
+            body = {"rule_name": p.text("branch"), **_protection_body(p)}
+            api.request("POST", f"{_repo_path(p)}/branch_protections", json=body)
+        else:
+            api.request("PATCH", _protection_path(p), json=_protection_body(p), idempotent=True)
         return CreateResult(f"{p.text('owner')}/{p.text('repo')}:{p.text('branch')}", p.raw)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -264,7 +287,7 @@ class GiteaBranchProtectionProvider(ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         p = Props(news)
-        _api(p).request("PATCH", _protection_path(p), json=_protection_body(p))
+        _api(p).request("PATCH", _protection_path(p), json=_protection_body(p), idempotent=True)
         return UpdateResult(p.raw)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -342,8 +365,14 @@ class GiteaWebhookProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
+        api = _api(p)
+        existing = _find_hook(api, p)
+        if existing is not None:
+            path = f"{_repo_path(p)}/hooks/{existing}"
+            api.request("PATCH", path, json=_hook_body(p), idempotent=True)
+            return CreateResult(existing, p.raw)
         body = {"type": "gitea", **_hook_body(p)}
-        hook = _api(p).request("POST", f"{_repo_path(p)}/hooks", json=body)
+        hook = api.request("POST", f"{_repo_path(p)}/hooks", json=body)
         return CreateResult(str(hook["id"]), p.raw)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -355,7 +384,7 @@ class GiteaWebhookProvider(ResourceProvider):
         live: dict[str, Any] = {
             "url": config.get("url", p.text("url")),
             "content_type": config.get("content_type", p.text("content_type")),
-            "events": hook.get("events", p.strings("events")),
+            "events": _declared_events(hook.get("events", p.strings("events")), p),
             "active": hook.get("active", True),
         }
         if "branch_filter" in hook:
@@ -366,12 +395,41 @@ class GiteaWebhookProvider(ResourceProvider):
         old, new = Props(olds), Props(news)
         if not new.text("secret"):
             new.raw["secret"] = old.text("secret")
-        _api(new).request("PATCH", f"{_repo_path(new)}/hooks/{_segment(id_)}", json=_hook_body(new))
+        path = f"{_repo_path(new)}/hooks/{_segment(id_)}"
+        _api(new).request("PATCH", path, json=_hook_body(new), idempotent=True)
         return UpdateResult(new.raw)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         p = Props(props)
         _api(p).request("DELETE", f"{_repo_path(p)}/hooks/{_segment(id_)}", allow_missing=True)
+
+
+# Gitea stores `pull_request` as every pull request event (`pull_request_comment`, ...) and
+# `issues` as every issue event, and lists them all back.
+_EVENT_GROUPS = {"pull_request": "pull_request_", "issues": "issue_"}
+
+
+def _declared_events(live: list[str], p: Props) -> list[str]:
+    """The live events as the spec would write them: a group without the events it implies
+    (those the spec names itself are kept)."""
+    declared = set(p.strings("events"))
+    implied = tuple(prefix for group, prefix in _EVENT_GROUPS.items() if group in live)
+    return [e for e in live if e in declared or not e.startswith(implied) or not implied]
+
+
+def _find_hook(api: Api, p: Props) -> str | None:
+    """The ID of the repository's `gitea` hook to the same URL, if there is one."""
+    page = 1
+    while True:
+        params = {"page": str(page), "limit": "50"}
+        hooks = api.request("GET", f"{_repo_path(p)}/hooks", params=params) or []
+        for hook in hooks:
+            config = hook.get("config") or {}
+            if hook.get("type") == "gitea" and config.get("url") == p.text("url"):
+                return str(hook["id"])
+        if len(hooks) < 50:
+            return None
+        page += 1
 
 
 class GiteaWebhook(Resource, module="gitea", name="Webhook"):

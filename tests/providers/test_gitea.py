@@ -161,11 +161,32 @@ def test_a_missing_token_fails_before_any_request(server: LocalServer) -> None:
 
 
 def test_server_messages_are_passed_on(server: LocalServer) -> None:
-    message = "The repository with the same name already exists."
-    server.answer("POST", "/api/v1/orgs/shop/repos", 409, {"message": message})
+    message = "invalid repo name"
+    server.answer("POST", "/api/v1/orgs/shop/repos", 422, {"message": message})
     with pytest.raises(IntegrationError) as caught:
         GiteaRepositoryProvider().create(_repo_props(server))
-    assert str(caught.value) == f"gitea: POST /orgs/shop/repos: {message} (409)"
+    assert str(caught.value) == f"gitea: POST /orgs/shop/repos: {message} (422)"
+
+
+def test_a_repository_made_by_a_run_that_died_is_taken_over(gitea: LocalServer) -> None:
+    """409 from create: an earlier run made it and never heard back. It is set as declared,
+    and gets its first commit only if it has none."""
+    message = "The repository with the same name already exists."
+    gitea.answer("POST", "/api/v1/orgs/shop/repos", 409, {"message": message})
+    gitea.route(
+        "PATCH",
+        "/api/v1/repos/shop/api",
+        lambda r, m: (200, _repo_json(gitea, empty=False, default_branch="main", **r.json())),
+    )
+
+    result = GiteaRepositoryProvider().create(_repo_props(gitea, description="declared"))
+
+    assert result.id == "7"
+    assert gitea.sent("PATCH", "/api/v1/repos/shop/api")[0].json() == {
+        "description": "declared",
+        "private": True,
+    }
+    assert gitea.sent("POST", "/api/v1/repos/shop/api/contents") == []
 
 
 def test_an_unreachable_server_is_named_without_credentials() -> None:
@@ -198,18 +219,18 @@ def _protection_props(server: LocalServer, **changes: Any) -> dict[str, Any]:
 def test_branch_protection_lifecycle(server: LocalServer) -> None:
     rules = "/api/v1/repos/shop/api/branch_protections"
     server.answer("POST", rules, 201, {"rule_name": "main"})
-    server.answer(
-        "GET",
-        f"{rules}/main",
-        200,
-        {"rule_name": "main", "enable_push": True, "required_approvals": 1},
-    )
     server.answer("PATCH", f"{rules}/main", 200, {"rule_name": "main"})
     server.answer("DELETE", f"{rules}/main", 204)
     provider = GiteaBranchProtectionProvider()
 
     created = provider.create(_protection_props(server))
     assert created.id == "shop/api:main"
+    server.answer(
+        "GET",
+        f"{rules}/main",
+        200,
+        {"rule_name": "main", "enable_push": True, "required_approvals": 1},
+    )
     body = server.sent("POST", rules)[0].json()
     assert body == {
         "rule_name": "main",
@@ -257,6 +278,7 @@ def _hook_props(server: LocalServer, **changes: Any) -> dict[str, Any]:
 
 def test_webhook_lifecycle(server: LocalServer) -> None:
     hooks = "/api/v1/repos/shop/api/hooks"
+    server.answer("GET", hooks, 200, [])
     server.answer("POST", hooks, 201, {"id": 42})
     server.answer(
         "GET",

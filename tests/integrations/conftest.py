@@ -1,0 +1,276 @@
+"""Real servers for the integration tests, each started once per session on a free port of
+127.0.0.1 and stopped at the end (`gmac.servers`):
+
+- `gitea`: Gitea built from its Go module, an admin token, and the organization `gmac`;
+- `stripe_mock`: stripe-mock, with a `stripe_proxy` in front that records what reached it
+  and can answer a fault instead (stripe-mock itself keeps no state);
+- `turso_api`: the Turso Platform API as documented (turso_api.py, turso_api_facts.json);
+- `alertmanager`, `pushgateway`: Debian's packages;
+- `receiver`: a webhook receiver that records every delivery.
+
+A server whose binary is missing skips its tests with the reason, except in CI (`CI=true` or
+`GMAC_REQUIRE_REAL=1`), where the test fails: a skip must not pass for a check. Build them
+with scripts/install-servers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from gmac import servers
+from tests.integrations.turso_api import TursoApi, serve
+
+INSTALL_HINT = "run scripts/install-servers"
+GITEA_ORG = "gmac"
+TURSO_TOKEN = "turso-platform-token-for-tests"
+
+
+def must_be_real() -> bool:
+    """In CI a missing server fails the test: a skip must not pass for a check."""
+    return os.environ.get("CI") == "true" or os.environ.get("GMAC_REQUIRE_REAL") == "1"
+
+
+def require(found: Any, what: str, how: str = INSTALL_HINT) -> Any:
+    if found:
+        return found
+    message = f"{what} is not installed: {how}"
+    if must_be_real():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def servers_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def gitea(servers_home: Path) -> Iterator[servers.Gitea]:
+    build = require(servers.find_gitea(), f"gitea {servers.GITEA_VERSION}")
+    started = servers.start_gitea(servers_home / "gitea", build)
+    try:
+        started.create_org(GITEA_ORG)
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def stripe_mock(servers_home: Path) -> Iterator[servers.Server]:
+    binary = require(servers.find_stripe_mock(), f"stripe-mock {servers.STRIPE_MOCK_VERSION}")
+    started = servers.start_stripe_mock(servers_home / "stripe-mock", binary)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def alertmanager(servers_home: Path) -> Iterator[servers.Server]:
+    binary = require(
+        servers.find_alertmanager(),
+        servers.ALERTMANAGER_BINARY,
+        "run scripts/install-system-packages",
+    )
+    started = servers.start_alertmanager(servers_home / "alertmanager", binary)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def pushgateway(servers_home: Path) -> Iterator[servers.Server]:
+    binary = require(
+        servers.find_pushgateway(),
+        servers.PUSHGATEWAY_BINARY,
+        "run scripts/install-system-packages",
+    )
+    started = servers.start_pushgateway(servers_home / "pushgateway", binary)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+def turso_api() -> Iterator[TursoApi]:
+    with serve({TURSO_TOKEN}) as api:
+        yield api
+
+
+# A recording proxy (in front of stripe-mock) -------------------------------------------------
+
+
+@dataclass
+class Forwarded:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+
+@dataclass
+class RecordingProxy:
+    """Forwards every request to `upstream` and records it with the status it got. A test can
+    queue faults: the next requests are answered with them instead of being forwarded."""
+
+    upstream: str
+    url: str = ""
+    seen: list[Forwarded] = field(default_factory=list)
+    faults: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail_next(self, status: int, count: int = 1, headers: dict[str, str] | None = None) -> None:
+        with self.lock:
+            self.faults.extend([(status, dict(headers or {}))] * count)
+
+    def sent(self, method: str, path_prefix: str) -> list[Forwarded]:
+        return [f for f in self.seen if f.method == method and f.path.startswith(path_prefix)]
+
+    def forward(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(target)
+        with self.lock:
+            fault = self.faults.pop(0) if self.faults else None
+        if fault is not None:
+            status, extra = fault
+            data = json.dumps({"error": {"message": "injected", "type": "api_error"}}).encode()
+            self.seen.append(Forwarded(method, parts.path, parts.query, headers, body, status))
+            return status, {"Content-Type": "application/json", **extra}, data
+        passed = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length")}
+        response = httpx.request(
+            method, self.upstream + target, headers=passed, content=body, timeout=30.0
+        )
+        self.seen.append(
+            Forwarded(method, parts.path, parts.query, headers, body, response.status_code)
+        )
+        kept = {"Content-Type": response.headers.get("content-type", "application/json")}
+        for name in ("request-id", "idempotency-key", "stripe-version"):
+            if name in response.headers:
+                kept[name] = response.headers[name]
+        return response.status_code, kept, response.content
+
+
+def _proxy_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = dict(self.headers.items())
+            status, answer_headers, data = proxy.forward(self.command, self.path, headers, body)
+            self.send_response(status)
+            for name, value in answer_headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_DELETE = _serve  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def _http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def stripe_proxy(stripe_mock: servers.Server) -> Iterator[RecordingProxy]:
+    """stripe-mock behind a proxy that records each request (fresh for every test)."""
+    proxy = RecordingProxy(stripe_mock.url)
+    with _http_server(_proxy_handler(proxy)) as url:
+        proxy.url = url
+        yield proxy
+
+
+# A webhook receiver ---------------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """Records every POST; `wait_for` blocks until a delivery matches."""
+
+    url: str = ""
+    deliveries: list[Delivery] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def record(self, delivery: Delivery) -> None:
+        with self.arrived:
+            self.deliveries.append(delivery)
+            self.arrived.notify_all()
+
+    def wait_for(self, match: Callable[[Delivery], bool], timeout: float = 30.0) -> Delivery:
+        with self.arrived:
+            found: list[Delivery] = []
+
+            def ready() -> bool:
+                found[:] = [d for d in self.deliveries if match(d)]
+                return bool(found)
+
+            if not self.arrived.wait_for(ready, timeout):
+                raise AssertionError(
+                    f"no matching delivery within {timeout:g}s; got {len(self.deliveries)}"
+                )
+            return found[0]
+
+
+def _receiver_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            receiver.record(Delivery(self.path, headers, body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    hooks = Receiver()
+    with _http_server(_receiver_handler(hooks)) as url:
+        hooks.url = url
+        yield hooks
