@@ -26,6 +26,12 @@ _COMPOSER_SAFE_DEPTH = 1_000
 
 _TAG = "tag:yaml.org,2002:"
 _IMPLICIT_TAGS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "timestamp")}
+_STR, _SEQ, _MAP, _MERGE = (f"{_TAG}{name}" for name in ("str", "seq", "map", "merge"))
+_KNOWN_SCALAR_TAGS = frozenset({_STR, *_IMPLICIT_TAGS})
+# The tag our loader gives an untagged plain scalar: its type is decided by YAML 1.2 rules here.
+_PLAIN = "gmac:plain"
+# A plain scalar starting with anything else is a string under YAML 1.2's core schema.
+_NON_STRING_START = frozenset("0123456789+-.~nNtTfF")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?[0-9]+$")
@@ -79,15 +85,18 @@ def _plain_scalar(text: str) -> Any:
     return text
 
 
-def _only_1_2_number(node: yaml.ScalarNode) -> bool:
-    """`0o17`, `1e3`, `1.5e3`: numbers in YAML 1.2 that PyYAML's 1.1 resolver leaves as strings.
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """PyYAML's safe loader without its YAML 1.1 resolver.
 
-    (The composer does not keep whether a tag was explicit, so `!!str 1e3` is a number too;
-    `!!str 123` stays a string.)
+    Untagged plain scalars get the `_PLAIN` tag and `_plain_scalar` types them by YAML 1.2
+    rules; the 1.1 regexes would only be run to be overruled (`on`, `0o17`, `1e3`), and the
+    C composer calls back into Python for each scalar to run them.
     """
-    text: str = node.value
-    exponent = "e" in text or "E" in text
-    return node.tag == f"{_TAG}str" and bool(_OCT.match(text) or (exponent and _FLOAT.match(text)))
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
 class _Converter:
@@ -127,10 +136,10 @@ class _Converter:
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
-                if node.tag != f"{_TAG}seq":
+                if node.tag != _SEQ:
                     self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
                 return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-            if node.tag != f"{_TAG}map":
+            if node.tag != _MAP:
                 self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
             assert isinstance(node, yaml.MappingNode)  # the composer makes only three kinds
             return self._mapping(node, path)
@@ -139,11 +148,14 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath) -> Any:
         text: str = node.value
-        # libyaml marks a plain scalar with style "", the pure-Python parser with None.
-        if not node.style and (node.tag in _IMPLICIT_TAGS or _only_1_2_number(node)):
+        tag = node.tag
+        if tag == _PLAIN:
+            return _plain_scalar(text) if not text or text[0] in _NON_STRING_START else text
+        # `!!int 80`: a core tag on a plain scalar (libyaml's style "", pure Python's None).
+        if not node.style and tag in _IMPLICIT_TAGS:
             return _plain_scalar(text)
-        if node.tag not in (f"{_TAG}str", *_IMPLICIT_TAGS):
-            self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
+        if tag not in _KNOWN_SCALAR_TAGS:
+            self.problem(node, path, f"unsupported tag '{_show_tag(tag)}'")
         return text
 
     def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
@@ -151,7 +163,7 @@ class _Converter:
         first_seen: dict[str, yaml.Node] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == f"{_TAG}merge":
+            if key_node.tag == _MERGE or (key_node.tag == _PLAIN and key_node.value == "<<"):
                 merged.update(self._merge_source(value_node, path))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
@@ -163,9 +175,10 @@ class _Converter:
                 self.problem(key_node, (*path, key), f"duplicate key (first given at line {line})")
                 continue
             first_seen[key] = key_node
-            self.keys[(*path, key)] = _position(key_node)
-            result[key] = self.convert(value_node, (*path, key))
-        return {**merged, **result}
+            key_path = (*path, key)
+            self.keys[key_path] = _position(key_node)
+            result[key] = self.convert(value_node, key_path)
+        return {**merged, **result} if merged else result
 
     def _merge_source(self, node: yaml.Node, path: YamlPath) -> dict[str, Any]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -241,7 +254,7 @@ def _too_deep(text: str, file: str) -> Problem | None:
         return None
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_BaseLoader):
+        for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > _COMPOSER_SAFE_DEPTH:
@@ -267,7 +280,7 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
     if too_deep is not None:
         return [], [too_deep]
     try:
-        nodes = list(yaml.compose_all(text, Loader=_BaseLoader))
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as error:
         return [], [_syntax_problem(file, text, error)]
     except RecursionError:  # the pure-Python composer, when libyaml is missing
