@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from gmac.templates import BUILTIN_TEMPLATES
@@ -161,7 +162,9 @@ def test_refuses_to_overwrite_without_force(project: Path) -> None:
     assert "// edited" not in (project / "services/jobs/main.go").read_text()
 
 
-def test_an_invalid_result_leaves_nothing_behind(project: Path, tmp_path: Path) -> None:
+def test_an_invalid_result_leaves_nothing_behind(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The whole project is validated with the new files; when it fails they are removed."""
     templates = tmp_path / "templates"
     shutil.copytree(BUILTIN_TEMPLATES, templates)
@@ -173,18 +176,13 @@ def test_an_invalid_result_leaves_nothing_behind(project: Path, tmp_path: Path) 
         "spec:\n  replicas: {prod: 2}\n"
         "questions:\n  - {field: environments, type: environments, optional: true}\n"
     )
-    env_before = sorted(p.relative_to(project) for p in project.rglob("*"))
-    import os
-
-    os.environ["GMAC_TEMPLATES"] = str(templates)
-    try:
-        result = gmac("new", "service", "bad", "-t", "broken", "--yes", cwd=project)
-    finally:
-        del os.environ["GMAC_TEMPLATES"]
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    monkeypatch.setenv("GMAC_TEMPLATES", str(templates))
+    result = gmac("new", "service", "bad", "-t", "broken", "--yes", cwd=project)
     assert result.returncode == 1
     assert "specs/services/bad.yaml" in result.stderr
     assert "replicas.prod: unknown environment 'prod'" in result.stderr
-    assert sorted(p.relative_to(project) for p in project.rglob("*")) == env_before
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
 
 
 def test_code_dir_outside_the_project_is_refused(project: Path, tmp_path: Path) -> None:
