@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,20 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     except ValueError:
         flag = False
     return flag or os.environ.get("GMAC_UPDATE_GOLDEN") == "1"
+
+
+KEEP_VARIABLES = ("GMAC_UPDATE_GOLDEN", "GMAC_REQUIRE_REAL")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compile_as_in_ci() -> Iterator[None]:
+    """What the specs compile to must not depend on the machine: GMAC_* settings (API bases
+    of test servers, a templates folder, a builder image) are cleared for these tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("GMAC_") and name not in KEEP_VARIABLES:
+                patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")
