@@ -32,6 +32,9 @@ from gmac.providers._turso import (
     TursoDatabaseProvider,
     TursoDatabaseToken,
     TursoDatabaseTokenProvider,
+    TursoMigrations,
+    TursoMigrationsProvider,
+    apply_migrations,
 )
 
 PROVIDERS = (
@@ -43,6 +46,7 @@ PROVIDERS = (
     StripeWebhookEndpointProvider,
     TursoDatabaseProvider,
     TursoDatabaseTokenProvider,
+    TursoMigrationsProvider,
     ImageBuildProvider,
 )
 for _provider in PROVIDERS:
@@ -73,4 +77,7 @@ __all__ = [
     "TursoDatabaseProvider",
     "TursoDatabaseToken",
     "TursoDatabaseTokenProvider",
+    "TursoMigrations",
+    "TursoMigrationsProvider",
+    "apply_migrations",
 ]

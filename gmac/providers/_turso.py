@@ -1,17 +1,25 @@
-"""Turso Platform API: databases and database tokens.
+"""Turso Platform API: databases and database tokens; and a database's migrations, applied
+with libsql-client.
 
-Every resource takes `api_base` (https://api.turso.tech), `token` (the Platform API token,
-secret; sent as `Authorization: Bearer ...`), `token_secret` (its gmac secret's name) and
-`organization` (the organization slug).
+Every API resource takes `api_base` (https://api.turso.tech), `token` (the Platform API
+token, secret; sent as `Authorization: Bearer ...`), `token_secret` (its gmac secret's name)
+and `organization` (the organization slug). The facts relied on, with their sources, are in
+tests/integrations/turso_api_facts.json.
+
+Migrations connect to the database itself: its `libsql://` URL with a database token, or any
+URL libsql-client takes (`file:` for a local libSQL file).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+import libsql_client
 import pulumi
 from pulumi.dynamic import (
     CreateResult,
@@ -22,6 +30,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, outputs, secret_options
 from gmac.providers._http import Api
 
@@ -71,9 +80,26 @@ class TursoDatabaseProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
+        api = _api(p)
         org = quote(p.text("organization"), safe="")
         body = {"name": p.text("name"), "group": p.text("group", "default")}
-        answer = _api(p).request("POST", f"/v1/organizations/{org}/databases", json=body)
+        path = f"/v1/organizations/{org}/databases"
+        response = api.send("POST", path, json=body)
+        if response.status_code == 409:
+            # Made by an earlier run that never heard back (names are unique): take it over,
+            # if it is in the declared group.
+            answer = api.request("GET", _database_path(p, p.text("name")))
+            group = str(answer["database"].get("group", body["group"]))
+            if group != body["group"]:
+                raise IntegrationError(
+                    "turso",
+                    f"database '{body['name']}' already exists in group '{group}', "
+                    f"not '{body['group']}'",
+                    status=409,
+                )
+        else:
+            api.check("POST", path, response)
+            answer = response.json()
         database = answer["database"]
         return CreateResult(str(database.get("DbId") or p.text("name")), _outputs(p, database))
 
@@ -253,4 +279,146 @@ class TursoDatabaseToken(Resource, module="turso", name="DatabaseToken"):
             resource_name,
             props,
             secret_options(opts, "token", "jwt"),
+        )
+
+
+# Migrations ---------------------------------------------------------------------------------
+
+MIGRATIONS_TABLE = "_gmac_migrations"
+
+
+def split_sql(text: str) -> list[str]:
+    """The statements of a migration file, split where SQLite says a statement is complete
+    (so a `;` inside a string, a comment or a trigger body does not split it)."""
+    statements: list[str] = []
+    pending = ""
+    for line in text.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statement = pending.strip()
+            if statement.rstrip(";").strip():
+                statements.append(statement)
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return [s for s in statements if not all(_comment_only(line) for line in s.splitlines())]
+
+
+def _comment_only(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("--") or stripped == ";"
+
+
+def _checksum(sql: str) -> str:
+    return hashlib.sha256(sql.encode()).hexdigest()
+
+
+def apply_migrations(
+    url: str, auth_token: str | None, migrations: Mapping[str, str], database: str = ""
+) -> list[str]:
+    """Apply the migrations (file name -> SQL) not applied yet, in name order, each in one
+    transaction with its record in `_gmac_migrations`; the names applied now.
+
+    A migration recorded with other contents is refused: migrations are forward-only.
+    """
+    label = database or url.split("?", 1)[0]
+
+    def failed(error: Exception) -> IntegrationError:
+        text = getattr(error, "explanation", None) or str(error) or type(error).__name__
+        return IntegrationError("turso", f"database '{label}': {text}")
+
+    try:
+        client = libsql_client.create_client_sync(url, auth_token=auth_token or None)
+    except Exception as error:
+        raise failed(error) from None
+    applied_now: list[str] = []
+    try:
+        client.execute(
+            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
+            "name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        rows = client.execute(f"SELECT name, checksum FROM {MIGRATIONS_TABLE}").rows
+        applied = {str(row[0]): str(row[1]) for row in rows}
+        for name in sorted(migrations):
+            sql = migrations[name]
+            if name in applied:
+                if applied[name] != _checksum(sql):
+                    raise IntegrationError(
+                        "turso",
+                        f"database '{label}': migration {name} changed after it was applied; "
+                        "migrations are forward-only: restore it and add a new one",
+                    )
+                continue
+            record = libsql_client.Statement(
+                f"INSERT INTO {MIGRATIONS_TABLE} (name, checksum, applied_at) "
+                "VALUES (?, ?, datetime('now'))",
+                [name, _checksum(sql)],
+            )
+            client.batch([*split_sql(sql), record])
+            applied_now.append(name)
+    except IntegrationError:
+        raise
+    except Exception as error:
+        raise failed(error) from None
+    finally:
+        client.close()
+    return applied_now
+
+
+class TursoMigrationsProvider(ResourceProvider):
+    """The migrations of one database, applied on create and whenever new ones appear.
+
+    Its ID is the database's name; `applied` lists every migration applied so far. Deleting
+    it changes nothing in the database: the data and its schema stay.
+    """
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return compare(
+            olds,
+            news,
+            update=("url", "migrations"),
+            replace=("database",),
+            credentials=("auth_token",),
+        )
+
+    def _apply(self, p: Props) -> dict[str, Any]:
+        migrations = p.mapping("migrations")
+        apply_migrations(p.text("url"), p.text("auth_token"), migrations, p.text("database"))
+        return outputs(p, applied=sorted(migrations))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        p = Props(props)
+        return CreateResult(p.text("database"), self._apply(p))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(Props(news)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None
+
+
+class TursoMigrations(Resource, module="turso", name="Migrations"):
+    """A database's migrations (see `TursoMigrationsProvider`)."""
+
+    applied: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        database: str,
+        url: pulumi.Input[str],
+        auth_token: pulumi.Input[str],
+        migrations: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "database": database,
+            "url": url,
+            "auth_token": auth_token,
+            "migrations": dict(migrations),
+            "applied": None,
+        }
+        super().__init__(
+            TursoMigrationsProvider(), resource_name, props, secret_options(opts, "auth_token")
         )

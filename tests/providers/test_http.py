@@ -25,6 +25,7 @@ from tests.providers.conftest import LocalServer
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
     monkeypatch.setattr(_http, "_sleep", recorded.append)
+    monkeypatch.setattr(_http, "_limiters", {})  # a fresh rate limit for every test
     return recorded
 
 

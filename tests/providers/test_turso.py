@@ -79,9 +79,19 @@ def test_turso_errors_are_clear(server: LocalServer) -> None:
     assert str(caught.value) == "turso: token rejected (401); check secret 'turso-api-token'"
     assert TOKEN not in str(caught.value)
 
+    # 409: made by a run that never heard back; taken over when it is in the declared group.
     server.answer("POST", DATABASES, 409, {"error": "database orders already exists"})
-    with pytest.raises(IntegrationError, match=r"already exists \(409\)"):
+    server.answer(
+        "GET",
+        f"{DATABASES}/orders",
+        200,
+        {"database": {"Name": "orders", "DbId": "db-7", "Hostname": "h", "group": "us"}},
+    )
+    with pytest.raises(IntegrationError) as conflict:
         TursoDatabaseProvider().create(_db_props(server))
+    assert str(conflict.value) == (
+        "turso: database 'orders' already exists in group 'us', not 'eu' (409)"
+    )
 
 
 def test_update_only_stores_a_new_platform_token(server: LocalServer) -> None:
