@@ -239,3 +239,26 @@ def test_help_lists_the_spec_commands(project: SpecProject) -> None:
     assert result.returncode == 0
     for command in ("validate", "show", "schema"):
         assert command in result.stdout
+
+
+def test_validate_imports_no_engine(project: SpecProject) -> None:
+    """`gmac validate` stays fast: Pulumi, the providers' SDKs and templating are not loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from gmac.cli import app\n"
+        "try:\n    app(['validate'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'pulumi', 'pulumi_kubernetes', 'stripe', 'libsql_client', 'jinja2', 'grpc'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.splitlines()[-1] == "[]", result.stdout
