@@ -398,7 +398,9 @@ class StripeWebhookEndpointProvider(ResourceProvider):
             )
         return CreateResult(
             endpoint.id,
-            outputs(p, signing_secret=endpoint.secret or "", status=endpoint.status),
+            outputs(
+                p, signing_secret=endpoint.to_dict().get("secret") or "", status=endpoint.status
+            ),
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -133,14 +133,17 @@ class RecordingProxy:
     url: str = ""
     seen: list[Forwarded] = field(default_factory=list)
     faults: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # Fields added to the JSON answers of (method, path): stripe-mock's fixtures leave out
+    # some that Stripe documents (a webhook endpoint's `secret`, returned only by create).
+    additions: dict[tuple[str, str], Callable[[], dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, status: int, count: int = 1, headers: dict[str, str] | None = None) -> None:
         with self.lock:
             self.faults.extend([(status, dict(headers or {}))] * count)
 
-    def sent(self, method: str, path_prefix: str) -> list[Forwarded]:
-        return [f for f in self.seen if f.method == method and f.path.startswith(path_prefix)]
+    def sent(self, method: str, path: str) -> list[Forwarded]:
+        return [f for f in self.seen if f.method == method and f.path == path]
 
     def forward(
         self, method: str, target: str, headers: dict[str, str], body: bytes
@@ -164,7 +167,11 @@ class RecordingProxy:
         for name in ("request-id", "idempotency-key", "stripe-version"):
             if name in response.headers:
                 kept[name] = response.headers[name]
-        return response.status_code, kept, response.content
+        content = response.content
+        addition = self.additions.get((method, parts.path))
+        if addition is not None and response.status_code == 200:
+            content = json.dumps({**response.json(), **addition()}).encode()
+        return response.status_code, kept, content
 
 
 def _proxy_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:

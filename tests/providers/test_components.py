@@ -148,6 +148,10 @@ def test_stripe_tree_and_secrets(mocks: RecordingMocks, ctx: CompileContext) -> 
 
     async def check() -> None:
         await _settled(stripe).future()
+        # The children register after the component: wait for every one of them.
+        await pulumi.Output.all(
+            *stripe.price_ids.values(), *stripe.signing_secrets.values()
+        ).future()
         secret = stripe.signing_secrets["stripe-hook-secret"]
         assert await secret.is_secret()
         assert await secret.future() == "whsec_mock"
