@@ -2,7 +2,8 @@
 
 A template has `defaults:` (the fields a service using it leaves out), `questions:` (what
 `gmac new service` asks, each answer a spec field), `spec:` (fields every new spec of the
-template starts with) and a `files/` folder of jinja2 templates: the code of a new service.
+template starts with; `{code}` in them is the folder the code is rendered to, relative to the
+project root) and a `files/` folder of jinja2 templates: the code of a new service.
 """
 
 from __future__ import annotations

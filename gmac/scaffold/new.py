@@ -120,7 +120,14 @@ def build_spec(state: ProjectState, request: NewService, code_dir: Path) -> dict
             "default_branch": "main",
             "initial_files": code_dir.relative_to(state.root).as_posix(),
         }
-    spec.update(copy.deepcopy(template.spec))
+    code = code_dir.relative_to(state.root).as_posix()
+    for key, given in _fill_code(copy.deepcopy(template.spec), code).items():
+        default = template.defaults.get(key)
+        # A block over the template's default block: the fields it does not name are kept.
+        if isinstance(given, dict) and isinstance(default, dict):
+            spec[key] = {**copy.deepcopy(default), **given}
+        else:
+            spec[key] = given
     for dotted, value in request.answers.items():
         if value is None:
             continue
@@ -256,6 +263,17 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def _fill_code(value: Any, code: str) -> Any:
+    """`{code}` in the template's `spec:` strings: the code folder, relative to the root."""
+    if isinstance(value, str):
+        return value.replace("{code}", code)
+    if isinstance(value, dict):
+        return {key: _fill_code(item, code) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill_code(item, code) for item in value]
+    return value
 
 
 def _get_dotted(data: Mapping[str, Any], dotted: str) -> Any:

@@ -107,8 +107,15 @@ def test_database_template_has_its_first_migration(project: Path) -> None:
         "engine": "turso",
         "name": "ledger-db",
         "group": "default",
-        "migrations": "migrations/",
+        "migrations": "services/ledger-db/migrations/",
     }
+    # The Turso component finds the rendered migrations where the spec says.
+    from components.turso import migration_files
+    from gmac.compile import CompileContext
+    from gmac.validate import validate_directory
+
+    staging = validate_directory(Path("specs"), "staging")["staging"]
+    assert list(migration_files(CompileContext(staging), "ledger-db")) == ["0001_init.sql"]
 
 
 def test_migration_runs_on_sqlite(project: Path) -> None:
