@@ -20,7 +20,7 @@ from gmac.errors import UsageError
 from gmac.load import Document, load_specs
 from gmac.load.files import display_path
 from gmac.suggest import did_you_mean
-from gmac.validate import Spec, validate_all
+from gmac.validate import DEFAULT_DOMAIN, Spec, validate_all
 
 PREFIX = "pr-"
 DEFAULT_BASE = "staging"
@@ -52,8 +52,8 @@ def _preview_environment(base: dict[str, Any], base_name: str, name: str, projec
         kubernetes["namespace"] = f"{namespace}-{name}"[:63].rstrip("-")
         if kubernetes.get("render_to"):
             kubernetes["render_to"] = f"{str(kubernetes['render_to']).rstrip('/')}-{name}"
-    if environment.get("domain"):
-        environment["domain"] = f"{name}.{environment['domain']}"
+    # Host names must differ from the base's even when it has no domain of its own.
+    environment["domain"] = f"{name}.{environment.get('domain') or DEFAULT_DOMAIN}"
     return environment
 
 

@@ -1,0 +1,116 @@
+"""A real Gitea with a repository and pull requests, and a copy of the example project."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gmac import servers
+from gmac.toolchain import find
+from tests.integrations.conftest import require
+
+ROOT = Path(__file__).parents[2]
+ORG = "gmac"
+REPO = "infra"
+
+
+@pytest.fixture(scope="session")
+def gitea(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Gitea]:
+    build = require(servers.find_gitea(), f"gitea {servers.GITEA_VERSION}")
+    started = servers.start_gitea(tmp_path_factory.mktemp("gitea-pr"), build)
+    try:
+        started.create_org(ORG)
+        started.api(
+            "POST",
+            f"/orgs/{ORG}/repos",
+            {"name": REPO, "auto_init": True, "default_branch": "main"},
+        )
+        yield started
+    finally:
+        started.stop()
+
+
+_BRANCHES = itertools.count(1)  # one Gitea per session: branch names must not repeat
+
+
+@dataclass
+class Pulls:
+    gitea: servers.Gitea
+
+    def open(self) -> int:
+        """A new branch with one commit, and a pull request from it into main."""
+        n = next(_BRANCHES)
+        content = base64.b64encode(f"change {n}\n".encode()).decode()
+        self.gitea.api(
+            "POST",
+            f"/repos/{ORG}/{REPO}/contents/change-{n}.txt",
+            {
+                "content": content,
+                "branch": "main",
+                "new_branch": f"change-{n}",
+                "message": f"change {n}",
+            },
+        )
+        pull = self.gitea.api(
+            "POST",
+            f"/repos/{ORG}/{REPO}/pulls",
+            {"head": f"change-{n}", "base": "main", "title": f"change {n}"},
+        )
+        return int(pull["number"])
+
+    def close(self, number: int) -> None:
+        self.gitea.api("PATCH", f"/repos/{ORG}/{REPO}/pulls/{number}", {"state": "closed"})
+
+    def comments(self, number: int) -> list[dict[str, object]]:
+        found = self.gitea.api("GET", f"/repos/{ORG}/{REPO}/issues/{number}/comments")
+        return list(found or [])
+
+
+@pytest.fixture
+def pulls(gitea: servers.Gitea) -> Pulls:
+    return Pulls(gitea)
+
+
+@dataclass
+class Project:
+    root: Path
+    env: dict[str, str]
+
+    def gmac(self, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["gmac", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+
+@pytest.fixture
+def project(tmp_path: Path, gitea: servers.Gitea) -> Project:
+    if find() is None:
+        require(None, "the Pulumi toolchain", "run `gmac toolchain install`")
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GMAC_")}
+    env.update(
+        {
+            "GMAC_GITEA_TOKEN": gitea.token,
+            "GMAC_GITEA_URL": gitea.url,
+            "GMAC_PASSPHRASE": "pr-tests",
+            "GMAC_ACTOR": "gmackie",
+        }
+    )
+    return Project(tmp_path, env)
