@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gmac.compile.context import CompileContext
@@ -118,25 +118,28 @@ class _Run:
 
 
 def _target_urns(plan_steps: Sequence[StepRecord], names: Sequence[str]) -> list[str]:
-    """Every resource under the gmac components named `names` (a service, an integration)."""
+    """Every resource under the gmac components named `names` (a service, an integration),
+    and the environment's own resources that belong to no component (its namespace): a
+    targeted service on a new stack cannot be created without them."""
     parents = {step.urn: step.parent for step in plan_steps}
-    roots = {
-        step.urn for step in plan_steps if step.type.startswith("gmac:") and step.name in names
-    }
+    components = {step.urn for step in plan_steps if step.type.startswith("gmac:")}
+    roots = {urn for urn in components if urn.rsplit("::", 1)[-1] in names}
     missing = set(names) - {urn.rsplit("::", 1)[-1] for urn in roots}
     if missing:
         raise UsageError(f"--target: nothing named {', '.join(sorted(missing))} in this stack")
 
-    def under_root(urn: str | None) -> bool:
+    def under(urn: str | None, tops: set[str]) -> bool:
         seen: set[str] = set()
         while urn and urn not in seen:
-            if urn in roots:
+            if urn in tops:
                 return True
             seen.add(urn)
             urn = parents.get(urn)
         return False
 
-    return sorted(urn for urn in parents if under_root(urn))
+    stack = {step.urn for step in plan_steps if step.type == "pulumi:pulumi:Stack"}
+    shared = {urn for urn in parents if urn not in stack and not under(urn, components)}
+    return sorted(urn for urn in parents if under(urn, roots) or urn in shared)
 
 
 def preview(request: RunRequest) -> Plan:
@@ -144,12 +147,20 @@ def preview(request: RunRequest) -> Plan:
     return run.plan(run.call(run.session.preview))
 
 
+def _in_stateful_component(urn: str) -> bool:
+    """Whether any gmac component in the URN's type chain holds data (a Repository may sit
+    under a Service): `...::gmac:index:Service$gmac:index:Repository$...::name`."""
+    chain = urn.split("::")[2] if urn.count("::") >= 3 else ""
+    kinds = {part.rsplit(":", 1)[-1] for part in chain.split("$") if part.startswith("gmac:")}
+    return bool(kinds & STATEFUL_COMPONENTS)
+
+
 def destructive_changes(plan: Plan) -> list[Change]:
     return [
         change
         for change in plan.changes
         if change.op in ("delete", "replace")
-        and (change.component in STATEFUL_COMPONENTS or change.type in STATEFUL_TYPES)
+        and (_in_stateful_component(change.urn) or change.type in STATEFUL_TYPES)
     ]
 
 
@@ -217,15 +228,39 @@ def _refuse_destructive(plan: Plan, env: str) -> None:
 def drift(request: RunRequest) -> Plan:
     """What refresh would change in the state to match the live resources (nothing written)."""
     run = _Run(request)
-    result = run.call(lambda options: run.session.refresh(options, preview_only=True))
-    return run.plan(result)
+    return _refresh(run, preview_only=True)
 
 
 def refresh(request: RunRequest) -> Plan:
     run = _Run(request)
     with run.session.exclusive("refresh"):
-        result = run.call(lambda options: run.session.refresh(options, preview_only=False))
-    return run.plan(result)
+        return _refresh(run, preview_only=False)
+
+
+def _refresh(run: _Run, *, preview_only: bool) -> Plan:
+    """Read the live resources. Where manifests are rendered to a folder there is no live
+    Kubernetes object to read (the provider fails to reach a cluster): only the other
+    resources, the integrations, are read, and the plan says so."""
+    render_to = run.spec.environment.kubernetes.render_to
+
+    def refresh(options: StackOptions) -> RunResult:
+        return run.session.refresh(options, preview_only=preview_only)
+
+    if render_to is None:
+        return run.plan(run.call(refresh))
+    live = [
+        urn
+        for urn, type_, _, _ in _state_resources(run)
+        if not type_.startswith(("kubernetes:", "gmac:"))
+    ]
+    note = (
+        f"'{run.request.env}' renders Kubernetes manifests to {render_to}: there is no live "
+        "cluster to compare them with" + ("; only the integrations were read" if live else "")
+    )
+    if not live:
+        return Plan(run.request.env, (), diagnostics=(note,))
+    found = run.plan(run.call(refresh, live))
+    return replace(found, diagnostics=(note, *found.diagnostics))
 
 
 def destroy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -70,6 +71,9 @@ class Change:
     properties: tuple[PropertyChange, ...] = ()
     owner: str = ""  # the gmac component instance it belongs to, e.g. "Service api"
     replace_reasons: tuple[str, ...] = ()
+    # A digest of the inputs the resource will have: a create lists no properties, so a saved
+    # plan tells two creates apart by this. Secrets enter it masked, so never their values.
+    inputs_digest: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +85,7 @@ class Change:
             "owner": self.owner,
             "properties": [vars(prop) for prop in self.properties],
             "replace_reasons": list(self.replace_reasons),
+            "inputs_digest": self.inputs_digest,
         }
 
 
@@ -182,6 +187,13 @@ def _properties(step: StepRecord) -> tuple[PropertyChange, ...]:
     return detailed or tuple(change(path, "update") for path in step.diffs)
 
 
+def _digest(inputs: Mapping[str, Any] | None) -> str:
+    if inputs is None:
+        return ""
+    text = json.dumps(inputs, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _merge(first: Change, later: Change) -> Change:
     """One replacement arrives as several steps; each may carry part of the story."""
     reasons = tuple(dict.fromkeys((*first.replace_reasons, *later.replace_reasons)))
@@ -194,6 +206,7 @@ def _merge(first: Change, later: Change) -> Change:
         properties=first.properties or later.properties,
         owner=first.owner,
         replace_reasons=reasons,
+        inputs_digest=first.inputs_digest or later.inputs_digest,
     )
 
 
@@ -232,6 +245,7 @@ def build_plan(
             owner=owners.get(step.urn, ""),
             properties=_properties(step),
             replace_reasons=step.replace_keys if op == "replace" else (),
+            inputs_digest=_digest(step.new_inputs) if op != "delete" else "",
         )
         known = changes.get(step.urn)
         changes[step.urn] = change if known is None else _merge(known, change)
@@ -401,6 +415,7 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
             owner=str(item.get("owner", "")),
             properties=tuple(PropertyChange(**prop) for prop in item.get("properties", [])),
             replace_reasons=tuple(item.get("replace_reasons", [])),
+            inputs_digest=str(item.get("inputs_digest", "")),
         )
         for item in data.get("changes", [])
     )
@@ -416,22 +431,46 @@ def _value(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _title(change: Change) -> str:
+    return f"{change.op} {change.type} {change.name}"
+
+
+def _detail(change: Change) -> str:
+    """The changed properties with their values, for comparing and for showing."""
+    props = (f"{prop.path}: {_value(prop.old)} → {_value(prop.new)}" for prop in change.properties)
+    return ", ".join(sorted(props))
+
+
 def _shape(change: Change) -> str:
-    """A change as one comparable line: the same paths with other values is another plan."""
-    props = ", ".join(
-        sorted(
-            f"{prop.path}: {_value(prop.old)} → {_value(prop.new)}" for prop in change.properties
-        )
-    )
-    return f"{change.op} {change.type} {change.name}" + (f" ({props})" if props else "")
+    detail = _detail(change)
+    return _title(change) + (f" ({detail})" if detail else "")
+
+
+def _same(saved: Change, current: Change) -> bool:
+    """Same operation, same property values, same inputs (which tells two creates apart)."""
+    return _shape(saved) == _shape(current) and saved.inputs_digest == current.inputs_digest
+
+
+def _what_differs(saved: Change, current: Change) -> str:
+    if saved.op != current.op:
+        return f"~ now {_title(current)}, the plan said {saved.op}"
+    said, now = _detail(saved), _detail(current)
+    if said != now:
+        return f"~ {_title(current)}: the plan said ({said or 'nothing'}), now ({now or 'nothing'})"
+    return f"~ {_title(current)}: its inputs differ from the plan's"
 
 
 def plan_differences(saved: Plan, current: Plan) -> list[str]:
     """What the current preview would do that the saved plan did not say, and the reverse."""
-    before = {_shape(change) for change in saved.changes if change.op in CHANGE_OPS}
-    after = {_shape(change) for change in current.changes if change.op in CHANGE_OPS}
-    lines = [f"+ now also: {shape}" for shape in sorted(after - before)]
-    lines += [f"- no longer: {shape}" for shape in sorted(before - after)]
+    before = {change.urn: change for change in saved.changes if change.op in CHANGE_OPS}
+    after = {change.urn: change for change in current.changes if change.op in CHANGE_OPS}
+    lines = [f"+ now also: {_shape(after[urn])}" for urn in sorted(after.keys() - before.keys())]
+    lines += [f"- no longer: {_shape(before[urn])}" for urn in sorted(before.keys() - after.keys())]
+    lines += [
+        _what_differs(before[urn], after[urn])
+        for urn in sorted(before.keys() & after.keys())
+        if not _same(before[urn], after[urn])
+    ]
     if saved.environment != current.environment:
         lines.insert(
             0, f"environment: plan is for '{saved.environment}', not '{current.environment}'"

@@ -24,11 +24,14 @@ def _stderr(error: auto.errors.CommandError) -> str:
 def _clean(text: str) -> str:
     """The lines that say what went wrong, without the CLI's progress and URLs."""
     lines = [line.rstrip() for line in text.splitlines()]
-    keep = [
-        line
-        for line in lines
-        if line.strip() and not line.startswith(("View Live", "Previewing", "Updating"))
-    ]
+    # Once each: the engine repeats a failure for every resource it concerns.
+    keep = list(
+        dict.fromkeys(
+            line
+            for line in lines
+            if line.strip() and not line.startswith(("View Live", "Previewing", "Updating"))
+        )
+    )
     return _SECRET_LIKE.sub(r"\1\2[secret]", "\n".join(keep[-15:]))
 
 

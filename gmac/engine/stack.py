@@ -116,8 +116,9 @@ class StackSession:
     def _common(self, options: StackOptions, collector: EventCollector) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"on_event": collector, "on_output": _discard, "color": "never"}
         if options.targets:
+            # Exactly these: with their dependents, targeting a service would pull in every
+            # resource that waits for the environment's namespace, which the plan never showed.
             kwargs["target"] = list(options.targets)
-            kwargs["target_dependents"] = True
         if options.parallel:
             kwargs["parallel"] = options.parallel
         return kwargs
