@@ -1,0 +1,271 @@
+"""Fixtures for the end-to-end tests: the real `gmac` console script, the real Pulumi engine
+and Kubernetes provider, each test in a project of its own under tmp_path.
+
+The `local` environment renders manifests to .gmac/render/local, keeps its state in
+.gmac/state (a file backend) and its passphrase in .gmac/passphrase, all under the project:
+two tests never share a stack, a lock or a rendered file.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+ENV = "local"
+# gmac's own lock, held for a whole apply (gmac.engine.lock).
+GMAC_LOCK = Path(".gmac/state/.gmac-locks/gmac/local.json")
+PULUMI_LOCKS = Path(".gmac/state/.pulumi/locks")
+STACK_FILE = Path(".gmac/state/.pulumi/stacks/gmac/local.json")
+RENDER = Path(".gmac/render/local")
+# Variables of the developer's shell that would change what a test sees.
+_SCRUBBED_PREFIXES = ("GMAC_", "PULUMI_")
+
+
+@pytest.fixture(scope="session")
+def toolchain() -> Any:
+    """The Pulumi CLI and Kubernetes provider that `gmac toolchain install` built."""
+    from gmac.toolchain import find
+
+    found = find()
+    if found is None:
+        reason = "the Pulumi toolchain is not installed: run gmac toolchain install"
+        if os.environ.get("GMAC_REQUIRE_REAL") == "1":
+            pytest.fail(reason + " (GMAC_REQUIRE_REAL=1: a skipped engine test fails CI)")
+        pytest.skip(reason)
+    return found
+
+
+def gmac_command() -> list[str]:
+    """The console script installed beside this interpreter (the venv's in CI)."""
+    beside = Path(sys.executable).parent / "gmac"
+    found = str(beside) if beside.exists() else shutil.which("gmac")
+    assert found, "the gmac console script is not installed: pip install -e ."
+    return [found]
+
+
+def base_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+    # The example project lets only gmackie apply (access.users).
+    env["GMAC_ACTOR"] = "gmackie"
+    # Wide enough that a table row is one line: assertions read rows, not folded cells.
+    env["COLUMNS"] = "250"
+    env.pop("GMAC_TOOLCHAIN_CACHE", None)
+    return env
+
+
+@dataclass
+class Result:
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"gmac {' '.join(self.args)} -> exit {self.code} in {self.seconds:.1f}s\n"
+            f"--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+        )
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class Project:
+    """A copy of specs/ and Pulumi.yaml, and the gmac commands run in it."""
+
+    root: Path
+    env: dict[str, str] = field(default_factory=base_environment)
+    outputs: list[str] = field(default_factory=list)
+
+    # -- running gmac ------------------------------------------------------------------
+
+    def start(self, *args: str, **popen: Any) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*gmac_command(), *args],
+            cwd=self.root,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            **popen,
+        )
+
+    def run(
+        self, *args: str, timeout: float = 180, extra_env: dict[str, str] | None = None
+    ) -> Result:
+        env = {**self.env, **(extra_env or {})}
+        start = time.monotonic()
+        proc = subprocess.run(
+            [*gmac_command(), *args],
+            cwd=self.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        result = Result(args, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+        self.record(result.stdout, result.stderr)
+        return result
+
+    def record(self, *texts: str) -> None:
+        """Everything gmac printed, checked for tracebacks when the test ends."""
+        self.outputs.extend(texts)
+
+    def ok(self, *args: str, code: int = 0, **kwargs: Any) -> Result:
+        result = self.run(*args, **kwargs)
+        assert result.code == code, str(result)
+        return result
+
+    def plan(self, *args: str, code: int | None = None) -> Result:
+        result = self.run("plan", "--env", ENV, *args)
+        assert result.code in (0, 2) if code is None else result.code == code, str(result)
+        return result
+
+    def plan_json(self, code: int | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = self.plan("--json", code=code).json()
+        return data
+
+    def apply(self, *args: str, code: int = 0) -> Result:
+        return self.ok("apply", "--env", ENV, "--yes", *args, code=code)
+
+    # -- the project's files -----------------------------------------------------------
+
+    def path(self, relative: str | Path) -> Path:
+        return self.root / relative
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace the one occurrence of `old`: an edit that changes nothing proves nothing."""
+        path = self.path(relative)
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {relative}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def write_service(self, name: str, **fields: Any) -> None:
+        spec = {
+            "apiVersion": "gmac.io/v1",
+            "kind": "Service",
+            "name": name,
+            "image": {"build": False, "ref": "nginx:1.27"},
+            "port": 8080,
+            "replicas": 2,
+            "env": {"GREETING": "hello"},
+            **fields,
+        }
+        path = self.path(f"specs/services/{name}.yaml")
+        path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+
+    # -- what the engine left behind ---------------------------------------------------
+
+    def state_resources(self) -> list[dict[str, Any]]:
+        """The resources of the stack's checkpoint, read from the file backend."""
+        path = self.path(STACK_FILE)
+        if not path.exists():
+            return []
+        latest = json.loads(path.read_text(encoding="utf-8"))["checkpoint"].get("latest") or {}
+        return list(latest.get("resources") or [])
+
+    def pending_operations(self) -> list[Any]:
+        path = self.path(STACK_FILE)
+        latest = json.loads(path.read_text(encoding="utf-8"))["checkpoint"].get("latest") or {}
+        return list(latest.get("pending_operations") or [])
+
+    def kubernetes_in_state(self) -> set[tuple[str, str]]:
+        """(kind, name) of every Kubernetes object the state holds."""
+        found = set()
+        for resource in self.state_resources():
+            if resource["type"].startswith("kubernetes:"):
+                outputs = resource.get("outputs", {})
+                found.add((outputs["kind"], outputs["metadata"]["name"]))
+        return found
+
+    def rendered(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every rendered manifest by (kind, name)."""
+        manifests: dict[tuple[str, str], dict[str, Any]] = {}
+        for path in sorted(self.path(RENDER).rglob("*.yaml")):
+            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+                if doc:
+                    key = (doc["kind"], doc["metadata"]["name"])
+                    assert key not in manifests, f"{key} rendered twice"
+                    manifests[key] = doc
+        return manifests
+
+    def files_under(self, relative: str) -> list[Path]:
+        return [p for p in self.path(relative).rglob("*") if p.is_file()]
+
+
+def copy_project(destination: Path) -> Path:
+    destination.mkdir(parents=True)
+    shutil.copytree(REPO / "specs", destination / "specs")
+    shutil.copy2(REPO / "Pulumi.yaml", destination / "Pulumi.yaml")
+    return destination
+
+
+@pytest.fixture
+def project(tmp_path: Path, toolchain: Any) -> Iterator[Project]:
+    proj = Project(copy_project(tmp_path / "project"))
+    yield proj
+    for text in proj.outputs:
+        assert "Traceback" not in text, text
+
+
+def base64_of(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def wait_for(
+    predicate: Any, timeout: float, what: str, proc: subprocess.Popen[str] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"gmac ended (exit {proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for child in children_of(pid):
+        found += [child, *descendants(child)]
+    return found
+
+
+def kill_tree(pid: int) -> list[int]:
+    """SIGKILL a process and every process under it (found first, then all killed)."""
+    victims = [pid, *descendants(pid)]
+    for victim in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+    return victims
