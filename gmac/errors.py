@@ -6,6 +6,15 @@
     ├── ToolchainMissingError  a tool gmac needs is not installed; says how to install it
     ├── IntegrationError       a remote API (Gitea, Stripe, Turso, the cluster building images)
     │                          refused or failed a call: `gitea: token rejected (401)`
+    ├── SecretsError           the secret store cannot do what was asked: an undeclared name, a
+    │   │                      value it does not hold, a file that is not a secrets file
+    │   ├── IdentityError      no identity to open a secrets file, or none that is a recipient
+    │   └── TamperedSecretError  a value or a whole file does not authenticate: edited by hand,
+    │                          or a ciphertext moved to another name or environment
+    ├── AccessDeniedError      the project's `access` rules refuse the actor; says who may
+    ├── RegistryError          the registry database (libSQL) failed or refused: a migration
+    │   │                      changed after it was applied, a database that stays busy
+    │   └── AuditChainError    the audit log's hash chain is broken; names the first bad entry
     └── EngineError            the Pulumi engine failed; the message carries its diagnostics
         ├── LockHeldError      another run holds the stack's lock; says who and what to do
         ├── PlanMismatchError  `apply --plan` found the preview no longer matches the plan
@@ -99,4 +108,28 @@ class IntegrationError(GmacError):
 
 
 class ProtectedResourceError(EngineError):
+    pass
+
+
+class SecretsError(GmacError):
+    """The secret store refused: messages name secrets and files, never values."""
+
+
+class IdentityError(SecretsError):
+    pass
+
+
+class TamperedSecretError(SecretsError):
+    pass
+
+
+class AccessDeniedError(GmacError):
+    pass
+
+
+class RegistryError(GmacError):
+    pass
+
+
+class AuditChainError(RegistryError):
     pass
