@@ -26,6 +26,7 @@ from gmac.providers._stripe import (
     StripeWebhookEndpoint,
     StripeWebhookEndpointProvider,
 )
+from gmac.providers._tokens import NewToken, rotate_gitea_token, rotate_turso_token
 from gmac.providers._turso import (
     DEFAULT_TURSO_API_BASE,
     TursoDatabase,
@@ -80,4 +81,6 @@ __all__ = [
     "TursoMigrations",
     "TursoMigrationsProvider",
     "apply_migrations",
+    "rotate_gitea_token",
+    "rotate_turso_token",
 ]

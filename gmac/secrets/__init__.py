@@ -1,0 +1,62 @@
+"""The secret store: one encrypted file per environment under `specs/secrets/`.
+
+Values are encrypted with AES-256-GCM under a data key wrapped for X25519 recipients (see
+`_crypto`); private identities live outside the repository (`GMAC_IDENTITY` or
+`~/.config/gmac/identity`). The design, the file format and the threat model are in
+docs/secrets.md.
+"""
+
+from gmac.secrets._crypto import Identity, Recipient
+from gmac.secrets._identity import (
+    IDENTITY_VARIABLE,
+    create_identity_file,
+    identity_path,
+    load_identities,
+)
+from gmac.secrets._rotation import Rotated, declaration_check, rotatable, rotate
+from gmac.secrets._run import RunSecrets, consumed_secrets, secrets_for_run, used_secrets
+from gmac.secrets._store import (
+    Entry,
+    OpenFile,
+    SecretFile,
+    SecretStore,
+    open_file,
+    parse_timestamp,
+    timestamp,
+    unseal,
+    utc_now,
+)
+from gmac.secrets._values import DueSecret, due_secrets, duration, generate_value
+
+SEALED_ANNOTATION_PREFIX = "sealed.gmac.io/"
+
+__all__ = [
+    "IDENTITY_VARIABLE",
+    "SEALED_ANNOTATION_PREFIX",
+    "DueSecret",
+    "Entry",
+    "Identity",
+    "OpenFile",
+    "Recipient",
+    "Rotated",
+    "RunSecrets",
+    "SecretFile",
+    "SecretStore",
+    "consumed_secrets",
+    "create_identity_file",
+    "declaration_check",
+    "due_secrets",
+    "duration",
+    "generate_value",
+    "identity_path",
+    "load_identities",
+    "open_file",
+    "parse_timestamp",
+    "rotatable",
+    "rotate",
+    "secrets_for_run",
+    "timestamp",
+    "unseal",
+    "used_secrets",
+    "utc_now",
+]

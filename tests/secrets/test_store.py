@@ -1,0 +1,211 @@
+"""The secrets file: its format, and every way it can be wrong."""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gmac.errors import IdentityError, SecretsError, TamperedSecretError
+from gmac.secrets import Identity, SecretStore, unseal
+from tests.secrets.conftest import CANARY
+
+
+def _fill(store: SecretStore, identity: Identity, env: str = "local") -> None:
+    with store.edit(env, [identity], create_as="gmackie") as opened:
+        opened.put("stripe-secret-key", CANARY)
+        opened.put("nextauth-secret", "second-value")
+
+
+def test_values_are_encrypted_and_one_line_each(store: SecretStore, identity: Identity) -> None:
+    _fill(store, identity)
+    text = store.path("local").read_text()
+    assert CANARY not in text
+    assert base64.b64encode(CANARY.encode()).decode() not in text
+    lines = [line for line in text.splitlines() if "stripe-secret-key" in line]
+    assert len(lines) == 1 and "enc:v1:" in lines[0] and "created:" in lines[0]
+    data = yaml.safe_load(text)
+    assert data["environment"] == "local"
+    assert data["recipients"][0]["name"] == "gmackie"
+    assert data["recipients"][0]["key"] == str(identity.recipient)
+    assert set(data["secrets"]) == {"stripe-secret-key", "nextauth-secret"}
+    assert store.open("local", [identity]).get("stripe-secret-key") == CANARY
+
+
+def test_changing_a_value_keeps_created_and_records_rotated(
+    store: SecretStore, identity: Identity
+) -> None:
+    early, late = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC)
+    with store.edit("local", [identity], create_as="gmackie") as opened:
+        opened.put("stripe-secret-key", "one", now=early)
+    with store.edit("local", [identity]) as opened:
+        entry = opened.put("stripe-secret-key", "two", now=late)
+    assert (entry.created, entry.rotated) == ("2025-01-01T00:00:00Z", "2025-03-01T00:00:00Z")
+    assert store.open("local", [identity]).get("stripe-secret-key") == "two"
+
+
+def test_a_stranger_is_told_who_can_open_it(store: SecretStore, identity: Identity) -> None:
+    _fill(store, identity)
+    stranger = Identity.generate()
+    with pytest.raises(IdentityError) as caught:
+        store.open("local", [stranger])
+    message = str(caught.value)
+    assert "not one of its recipients" in message
+    assert f"gmackie ({identity.recipient})" in message
+    assert f"recipients add --env local {stranger.recipient}" in message
+    assert str(stranger) not in message
+
+
+def test_no_identity_says_how_to_get_one(store: SecretStore, identity: Identity) -> None:
+    _fill(store, identity)
+    with pytest.raises(IdentityError, match=r"GMAC_IDENTITY.*gmac secrets keygen"):
+        store.open("local", [])
+
+
+def _edit_file(path: Path, change: re.Pattern[str] | str, new: str) -> None:
+    text = path.read_text()
+    changed = re.sub(change, new, text, count=1)
+    assert changed != text
+    path.write_text(changed)
+
+
+def test_a_tampered_ciphertext_names_the_secret(store: SecretStore, identity: Identity) -> None:
+    _fill(store, identity)
+    path = store.path("local")
+    token = re.search(r'nextauth-secret: \{value: "enc:v1:([^"]+)"', path.read_text())
+    assert token
+    body = token.group(1)
+    flipped = body[:20] + ("A" if body[20] != "A" else "B") + body[21:]
+    path.write_text(path.read_text().replace(body, flipped))
+    with pytest.raises(TamperedSecretError, match=r"secret 'nextauth-secret' does not decrypt"):
+        store.open("local", [identity])
+
+
+def test_swapped_values_do_not_decrypt(store: SecretStore, identity: Identity) -> None:
+    _fill(store, identity)
+    path = store.path("local")
+    first, second = re.findall(r'value: "(enc:v1:[^"]+)"', path.read_text())
+    text = path.read_text().replace(first, "@@").replace(second, first).replace("@@", second)
+    path.write_text(text)
+    with pytest.raises(TamperedSecretError) as caught:
+        store.open("local", [identity])
+    assert "'nextauth-secret', 'stripe-secret-key' do not decrypt" in str(caught.value)
+    assert CANARY not in str(caught.value)
+
+
+def test_a_file_copied_to_another_environment_is_refused(
+    store: SecretStore, identity: Identity
+) -> None:
+    _fill(store, identity)
+    store.path("staging").write_text(store.path("local").read_text())
+    with pytest.raises(SecretsError, match="belongs to environment 'local', not 'staging'"):
+        store.open("staging", [identity])
+    # Relabelled as well: the wrapped data key is bound to its environment.
+    _edit_file(store.path("staging"), r"environment: local", "environment: staging")
+    with pytest.raises(TamperedSecretError, match="does not decrypt"):
+        store.open("staging", [identity])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement"),
+    [
+        (r'created: "[^"]+"', 'created: "2020-01-01T00:00:00Z"'),  # metadata
+        (r"\n  stripe-secret-key: .*", ""),  # a secret removed
+        (r'name: "gmackie"', 'name: "mallory"'),  # a recipient renamed
+    ],
+)
+def test_any_other_edit_breaks_the_mac(
+    store: SecretStore, identity: Identity, pattern: str, replacement: str
+) -> None:
+    _fill(store, identity)
+    _edit_file(store.path("local"), pattern, replacement)
+    with pytest.raises(TamperedSecretError, match="changed outside gmac: its MAC does not match"):
+        store.open("local", [identity])
+
+
+def test_a_rolled_back_value_breaks_the_mac(store: SecretStore, identity: Identity) -> None:
+    with store.edit("local", [identity], create_as="gmackie") as opened:
+        opened.put("stripe-secret-key", "old")
+    old_line = next(
+        line for line in store.path("local").read_text().splitlines() if "stripe-secret-key" in line
+    )
+    with store.edit("local", [identity]) as opened:
+        opened.put("stripe-secret-key", "new")
+    path = store.path("local")
+    lines = [
+        old_line if "stripe-secret-key" in line else line for line in path.read_text().splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TamperedSecretError, match="MAC does not match"):
+        store.open("local", [identity])
+
+
+def test_not_a_secrets_file(store: SecretStore, identity: Identity) -> None:
+    store.path("local").parent.mkdir(parents=True)
+    store.path("local").write_text("version: 1\nenvironment: local\nrecipients: [{name: x}]\n")
+    with pytest.raises(SecretsError, match="not a gmac secrets file"):
+        store.open("local", [identity])
+    store.path("local").write_text("{{{")
+    with pytest.raises(SecretsError, match="not valid YAML"):
+        store.open("local", [identity])
+
+
+def test_recipients_added_can_read_and_removed_cannot(
+    store: SecretStore, identity: Identity
+) -> None:
+    _fill(store, identity)
+    bob = Identity.generate()
+    with store.edit("local", [identity]) as opened:
+        assert opened.add_recipient("bob", bob.recipient)
+        assert not opened.add_recipient("bob again", bob.recipient)
+    assert store.open("local", [bob]).get("stripe-secret-key") == CANARY
+    old_key = store.open("local", [bob]).data_key
+    with store.edit("local", [identity]) as opened:
+        assert opened.remove_recipient(bob.recipient).name == "bob"
+    with pytest.raises(IdentityError):
+        store.open("local", [bob])
+    opened = store.open("local", [identity])
+    assert opened.data_key != old_key  # re-keyed: bob's copy of the key opens nothing new
+    assert opened.get("stripe-secret-key") == CANARY
+    with (
+        store.edit("local", [identity]) as opened,
+        pytest.raises(SecretsError, match="no recipient left"),
+    ):
+        opened.remove_recipient(identity.recipient)
+
+
+def test_sealed_values_open_only_for_recipients(store: SecretStore, identity: Identity) -> None:
+    _fill(store, identity)
+    file = store.read("local")
+    assert file is not None
+    token = file.sealed("stripe-secret-key")
+    assert token is not None and CANARY not in token
+    assert file.sealed("stripe-secret-key") == token  # stable: no diff on every plan
+    assert unseal(token, "stripe-secret-key", [identity]) == CANARY
+    with pytest.raises(IdentityError):
+        unseal(token, "stripe-secret-key", [Identity.generate()])
+    with pytest.raises(TamperedSecretError):
+        unseal(token, "nextauth-secret", [identity])
+
+
+def test_concurrent_edits_lose_nothing(store: SecretStore, identity: Identity) -> None:
+    with store.edit("local", [identity], create_as="gmackie"):
+        pass
+    names = [f"key-{i}" for i in range(12)]
+
+    def write(name: str) -> None:
+        with store.edit("local", [identity]) as opened:
+            opened.put(name, f"value of {name}")
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    values = store.open("local", [identity]).values()
+    assert values == {name: f"value of {name}" for name in names}
