@@ -28,6 +28,8 @@ from gmac.cli_common import (
 from gmac.cli_engine import register as register_engine_commands
 from gmac.cli_new import register as register_new_commands
 from gmac.cli_pr import register as register_pr_commands
+from gmac.cli_registry import register as register_registry_commands
+from gmac.cli_secrets import register as register_secrets_commands
 from gmac.errors import UsageError
 
 app = typer.Typer(
@@ -164,6 +166,8 @@ def schema(
 register_engine_commands(app)
 register_new_commands(app)
 register_pr_commands(app)
+register_secrets_commands(app)
+register_registry_commands(app)
 
 
 def main() -> None:
