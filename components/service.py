@@ -23,6 +23,8 @@ Decisions worth knowing:
   runtime's default seccomp profile, and without a service account token.
 - Secret values are only ever Pulumi secrets; when the values are not available (graphs,
   previews without the secret store) the data is left unknown, never written in plain text.
+  Where manifests are rendered to files, the Secret has no data: each value is an annotation
+  `sealed.gmac.io/<name>`, encrypted for the environment's recipients (docs/secrets.md).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ DEFAULT_METRICS_PORT = 9090
 RUN_AS = 65532  # the `nonroot` user of distroless images
 PROMETHEUS_API = "monitoring.coreos.com/v1"
 CONFIG_HASH = "gmac.io/config-hash"
+SEALED_PREFIX = "sealed.gmac.io/"  # + secret name: the value sealed, in rendered manifests
 
 
 def min_replicas(service: ServiceSpec) -> int:
@@ -317,17 +320,24 @@ class Service(pulumi.ComponentResource):
     def _secret(self) -> Secret:
         name, ctx = self._name, self._ctx
         data: dict[str, pulumi.Input[str]] = {}
+        sealed: dict[str, str] = {}
         for key in self._spec.secrets:
             if ctx.secret_values is None:
                 # No store consulted (a graph under mocks): declare the key, value unknown.
                 data[key] = _unknown_secret()
+            elif ctx.renders_manifests:
+                # Rendered manifests are plain files: they get each value sealed as the store
+                # holds it (`gmac secrets unseal` opens them), never the value itself.
+                token = (ctx.sealed_secrets or {}).get(key)
+                if token is not None:
+                    sealed[SEALED_PREFIX + key] = token
             elif key in ctx.secret_values:
                 data[key] = pulumi.Output.secret(ctx.secret_values[key])
             # A value the store lacks is left out: the plan warns, and an unknown value
             # here would make every preview show a replacement.
         return Secret(
             f"{name}-secrets",
-            metadata=metadata(f"{name}-secrets", ctx, self._labels),
+            metadata=metadata(f"{name}-secrets", ctx, self._labels, sealed),
             type="Opaque",
             string_data=data,
             opts=child(self),

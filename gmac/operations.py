@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gmac.access import current_actor
 from gmac.compile.context import CompileContext
 from gmac.engine.program import make_program
-from gmac.engine.secret_values import secret_values_from_environment, variable_name
+from gmac.engine.secret_values import variable_name
 from gmac.engine.settings import engine_settings
 from gmac.engine.stack import RunResult, StackOptions, StackSession
 from gmac.engine.steps import StepRecord
@@ -32,6 +33,7 @@ from gmac.plan import (
     plan_from_dict,
     render_json,
 )
+from gmac.registry import authorize_action, record_drift, recorded, run_secrets
 from gmac.toolchain import Toolchain, default_cache_root, find
 from gmac.validate import Spec, validate_directory
 
@@ -77,19 +79,29 @@ def require_toolchain() -> Toolchain:
 class _Run:
     """A stack session for one request, with compile failures surfaced as themselves."""
 
-    def __init__(self, request: RunRequest) -> None:
+    def __init__(self, request: RunRequest, action: str | None = None) -> None:
         self.request = request
         self.spec: Spec = (
             request.load_spec()
             if request.load_spec is not None
             else validate_directory(request.specs, request.env)[request.env]
         )
+        # apply and destroy follow the project's `access` rules (gmac.access).
+        self.actor = (
+            authorize_action(request.root, self.spec, action)
+            if action in ("apply", "destroy")
+            else current_actor()
+        )
         self.failures: list[GmacError] = []
         values = request.secret_values
         self.missing_secrets: list[str] = []
-        if values is None:
-            values, self.missing_secrets = secret_values_from_environment(self.used_secrets())
-        ctx = CompileContext(self.spec, secret_values=values)
+        sealed: dict[str, str] = {}
+        # From the secret store (gmac.secrets), GMAC_SECRET_<NAME> overriding; destroy and
+        # unlock run no program, so they decrypt nothing. apply creates generated secrets.
+        if values is None and action not in ("destroy", "unlock"):
+            found = run_secrets(request.specs, self.spec, self.actor, generate=action == "apply")
+            values, self.missing_secrets, sealed = found.values, found.missing, found.sealed
+        ctx = CompileContext(self.spec, secret_values=values or {}, sealed_secrets=sealed)
         settings = engine_settings(request.root, self.spec.project)
         program = make_program(ctx, request.root, self.failures)
         self.session = StackSession(settings, request.env, program, require_toolchain())
@@ -110,8 +122,9 @@ class _Run:
 
     def plan(self, result: RunResult) -> Plan:
         warnings = [
-            f"secret '{name}' has no value for '{self.request.env}' (set "
-            f"{variable_name(name)}); it is left out of the Kubernetes Secret"
+            f"secret '{name}' has no value for '{self.request.env}' (`gmac secrets set --env "
+            f"{self.request.env} {name}`, or {variable_name(name)}); it is left out of the "
+            "Kubernetes Secret"
             for name in self.missing_secrets
         ]
         return build_plan(self.request.env, result.steps, [*warnings, *result.diagnostics])
@@ -182,7 +195,7 @@ def apply(
 
     The stack stays locked from the preview to the end of the update, so what was
     confirmed is what runs, and a second apply fails at once."""
-    run = _Run(request)
+    run = _Run(request, "apply")
     with run.session.exclusive("apply"):
         previewed = run.call(run.session.preview)
         plan = _targeted(run.plan(previewed), previewed.steps, request.targets)
@@ -193,7 +206,8 @@ def apply(
         if not plan.has_changes or not confirm(plan):
             return ApplyOutcome(plan, applied=False)
         targets = _target_urns(previewed.steps, request.targets) if request.targets else []
-        result = run.call(run.session.up, targets)
+        with recorded(request.root, run.spec, "apply", run.actor, plan):
+            result = run.call(run.session.up, targets)
     return ApplyOutcome(plan, applied=True, result=result)
 
 
@@ -228,7 +242,9 @@ def _refuse_destructive(plan: Plan, env: str) -> None:
 def drift(request: RunRequest) -> Plan:
     """What refresh would change in the state to match the live resources (nothing written)."""
     run = _Run(request)
-    return _refresh(run, preview_only=True)
+    found = _refresh(run, preview_only=True)
+    record_drift(request.root, request.env, found)
+    return found
 
 
 def refresh(request: RunRequest) -> Plan:
@@ -266,7 +282,7 @@ def _refresh(run: _Run, *, preview_only: bool) -> Plan:
 def destroy(
     request: RunRequest, *, confirm: Callable[[Plan], bool], allow_destroy: bool = False
 ) -> ApplyOutcome:
-    run = _Run(request)
+    run = _Run(request, "destroy")
     if run.spec.environment.protect and not allow_destroy:
         raise ProtectedResourceError(
             f"'{request.env}' is protected: destroying it needs --allow-destroy"
@@ -281,7 +297,8 @@ def destroy(
         )
         if not plan.changes or not confirm(plan):
             return ApplyOutcome(plan, applied=False)
-        result = run.call(run.session.destroy)
+        with recorded(request.root, run.spec, "destroy", run.actor, plan):
+            result = run.call(run.session.destroy)
     return ApplyOutcome(plan, applied=True, result=result)
 
 
@@ -301,7 +318,7 @@ def _state_resources(run: _Run) -> list[tuple[str, str, str, str]]:
 
 def unlock(request: RunRequest) -> int:
     """Remove the stack's lock files after a killed run; how many there were."""
-    run = _Run(request)
+    run = _Run(request, "unlock")
     # A gmac command that still holds the stack is not a killed run: leave its lock alone.
     with run.session.exclusive("unlock"):
         return run.session.unlock()

@@ -18,10 +18,15 @@ class CompileContext:
     `secret_values` is None when values are not available (graphs under mocks, previews
     without the secret store); components then still declare every resource, with the
     secret data left unknown. Values are only ever handed to Pulumi as secrets.
+
+    `sealed_secrets` holds, for environments that render manifests to files, each value as
+    the secret store holds it (encrypted for the environment's recipients): rendered Secrets
+    carry those, never values (docs/secrets.md).
     """
 
     spec: Spec
     secret_values: Mapping[str, str] | None = field(default=None, repr=False)
+    sealed_secrets: Mapping[str, str] | None = field(default=None, repr=False)
 
     @property
     def env(self) -> str:
@@ -38,6 +43,11 @@ class CompileContext:
     @property
     def namespace(self) -> str:
         return self.environment.kubernetes.namespace or self.project.name
+
+    @property
+    def renders_manifests(self) -> bool:
+        """Kubernetes objects are written to files (`render_to`), not sent to a cluster."""
+        return self.environment.kubernetes.render_to is not None
 
     @property
     def offline(self) -> bool:
