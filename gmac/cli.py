@@ -15,6 +15,7 @@ import typer
 import yaml
 
 from gmac import __version__
+from gmac.cli_alerts import register as register_alerts_commands
 from gmac.cli_common import (
     EnvOption,
     JsonOption,
@@ -26,6 +27,7 @@ from gmac.cli_common import (
     state,
 )
 from gmac.cli_engine import register as register_engine_commands
+from gmac.cli_health import register as register_health_commands
 from gmac.cli_new import register as register_new_commands
 from gmac.cli_pr import register as register_pr_commands
 from gmac.cli_registry import register as register_registry_commands
@@ -164,6 +166,8 @@ def schema(
 
 
 register_engine_commands(app)
+register_health_commands(app)
+register_alerts_commands(app)
 register_new_commands(app)
 register_pr_commands(app)
 register_secrets_commands(app)

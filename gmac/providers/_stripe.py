@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
-from gmac.providers._http import Exchange, default_timeout, redact_url
+from gmac.providers._http import Exchange, RetryPolicy, default_timeout, redact_url
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -51,9 +51,13 @@ class _Transport(stripe.HTTPClient):
 
     name: ClassVar[str] = "gmac-httpx"
 
-    def __init__(self, base: str) -> None:
+    def __init__(
+        self, base: str, timeout: float | None = None, retry: RetryPolicy | None = None
+    ) -> None:
         super().__init__()
         self._base = base
+        self._timeout = timeout
+        self._retry = retry
 
     def request(
         self,
@@ -72,9 +76,10 @@ class _Transport(stripe.HTTPClient):
             what=f"{method.upper()} {path}",
             headers=dict(headers or {}),
             content=post_data or None,
-            timeout=default_timeout(),
+            timeout=self._timeout or default_timeout(),
             idempotent=True,
             base_url=self._base,
+            retry=self._retry or RetryPolicy.from_environment(),
         ).run()
         return response.text, response.status_code, response.headers
 
@@ -82,7 +87,7 @@ class _Transport(stripe.HTTPClient):
         return None
 
 
-def _client(p: Props) -> stripe.StripeClient:
+def _client(p: Props, transport: _Transport | None = None) -> stripe.StripeClient:
     """A client for one call site, over gmac's transport (see the module)."""
     key = p.text("api_key")
     if not key:
@@ -95,7 +100,7 @@ def _client(p: Props) -> stripe.StripeClient:
         key,
         base_addresses={"api": base},
         max_network_retries=0,
-        http_client=_Transport(base),
+        http_client=transport or _Transport(base),
     )
 
 
@@ -121,6 +126,22 @@ def _calls(p: Props, what: str) -> Iterator[None]:
         detail = error.user_message or (error.error.message if error.error else None)
         message = f"{what}: {detail or type(error).__name__}"
         raise IntegrationError("stripe", message, status=error.http_status) from None
+
+
+def check_secret_key(
+    api_key: str,
+    secret_name: str,
+    api_base: str = "",
+    *,
+    timeout: float | None = None,
+    retry: RetryPolicy | None = None,
+) -> None:
+    """Whether Stripe takes the key (`GET /v1/balance`): raises the IntegrationError of a
+    rejected key or an unreachable API, as an apply would."""
+    p = Props({"api_key": api_key, "api_key_secret": secret_name, "api_base": api_base})
+    base = api_base or DEFAULT_STRIPE_API_BASE
+    with _calls(p, "read balance"):
+        _client(p, _Transport(base, timeout, retry)).v1.balance.retrieve()
 
 
 def _options(kind: str, p: Props, fields: Mapping[str, Any]) -> stripe.RequestOptions:

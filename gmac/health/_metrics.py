@@ -1,0 +1,83 @@
+"""The health report as Prometheus metrics (prometheus-client), for a node_exporter textfile
+collector (`--metrics-file`, written atomically) or a Pushgateway (`--pushgateway URL`).
+
+    gmac_integration_up{environment, integration, type, check}           1 healthy, 0 not
+    gmac_integration_check_duration_seconds{environment, integration, type, check}
+    gmac_health_healthy{environment}                                      1 when every check is
+    gmac_health_last_run_timestamp_seconds{environment}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
+
+from gmac.errors import IntegrationError
+from gmac.health._checks import HealthReport
+
+PUSH_JOB = "gmac_health"
+_CHECK_LABELS = ("environment", "integration", "type", "check")
+
+
+def metrics_registry(reports: Sequence[HealthReport]) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    up = Gauge(
+        "gmac_integration_up",
+        "Whether the integration check passed (1) or failed (0).",
+        _CHECK_LABELS,
+        registry=registry,
+    )
+    duration = Gauge(
+        "gmac_integration_check_duration_seconds",
+        "How long the integration check took.",
+        _CHECK_LABELS,
+        registry=registry,
+    )
+    healthy = Gauge(
+        "gmac_health_healthy",
+        "Whether every integration check of the environment passed.",
+        ["environment"],
+        registry=registry,
+    )
+    last_run = Gauge(
+        "gmac_health_last_run_timestamp_seconds",
+        "When gmac health last ran, in Unix seconds.",
+        ["environment"],
+        registry=registry,
+    )
+    for report in reports:
+        for result in report.results:
+            labels = (report.environment, result.target, result.kind, result.check)
+            up.labels(*labels).set(1 if result.healthy else 0)
+            duration.labels(*labels).set(result.seconds)
+        healthy.labels(report.environment).set(1 if report.healthy else 0)
+        last_run.labels(report.environment).set(report.checked_at.timestamp())
+    return registry
+
+
+def write_metrics_file(reports: Sequence[HealthReport], path: Path) -> None:
+    """Writes the metrics for a textfile collector; a reader never sees half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_to_textfile(str(path), metrics_registry(reports))
+    except OSError as error:
+        raise IntegrationError(
+            "metrics", f"cannot write {path}: {error.strerror or error}"
+        ) from None
+
+
+def push_metrics(reports: Sequence[HealthReport], gateway: str, timeout: float = 10.0) -> None:
+    """Replaces each environment's group on the Pushgateway with its report's metrics."""
+    for report in reports:
+        try:
+            push_to_gateway(
+                gateway,
+                job=PUSH_JOB,
+                registry=metrics_registry([report]),
+                grouping_key={"environment": report.environment},
+                timeout=timeout,
+            )
+        except OSError as error:
+            raise IntegrationError("pushgateway", f"cannot push to {gateway}: {error}") from None
