@@ -58,8 +58,22 @@ def consumed_secrets(spec: Spec) -> set[str]:
     return names & set(project.secrets)
 
 
+def store_environment(store: SecretStore, spec: Spec) -> str:
+    """Whose secrets file serves `spec.env`: its own, else the nearest one it inherits from
+    (a preview `pr-N` uses staging's), else its own name for a file yet to be written."""
+    env: str | None = spec.env
+    seen: set[str] = set()
+    while env is not None and env not in seen:
+        if store.read(env) is not None:
+            return env
+        seen.add(env)
+        environment = spec.project.environments.get(env)
+        env = environment.inherits if environment is not None else None
+    return spec.env
+
+
 def _generate_missing(
-    store: SecretStore, spec: Spec, names: set[str], have: set[str], actor: str
+    store: SecretStore, spec: Spec, names: set[str], have: set[str], *, actor: str, env: str
 ) -> list[str]:
     wanted = sorted(
         name for name in names if spec.project.secrets[name].generate and name not in have
@@ -67,7 +81,7 @@ def _generate_missing(
     if not wanted:
         return []
     identities = load_identities() or [create_identity_file()[0]]
-    with store.edit(spec.env, identities, create_as=actor or "gmac") as opened:
+    with store.edit(env, identities, create_as=actor or "gmac") as opened:
         for name in wanted:
             if name not in opened.file.entries:
                 opened.put(
@@ -89,13 +103,16 @@ def secrets_for_run(
     overridden, _ = secret_values_from_environment(declared, environ)
     used = used_secrets(spec) & declared
     consumed = consumed_secrets(spec)
-    file = store.read(spec.env)
+    env = store_environment(store, spec)
+    file = store.read(env)
     generated: list[str] = []
     if generate:
         stored = set(file.entries) if file is not None else set()
-        generated = _generate_missing(store, spec, used | consumed, stored | set(overridden), actor)
+        generated = _generate_missing(
+            store, spec, used | consumed, stored | set(overridden), actor=actor, env=env
+        )
         if generated:
-            file = store.read(spec.env)
+            file = store.read(env)
     values = dict(overridden)
     sealed: dict[str, str] = {}
     if file is not None:
