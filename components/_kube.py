@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
+
+from gmac.secrets.actions import SEALED_PREFIX
 
 if TYPE_CHECKING:
     from gmac.compile.context import CompileContext
@@ -45,6 +47,36 @@ def metadata(
     if annotations:
         meta["annotations"] = dict(annotations)
     return meta
+
+
+def unknown_secret() -> pulumi.Output[str]:
+    """A secret whose value is not known yet: Pulumi shows it as computed, never as text."""
+    return cast("pulumi.Output[str]", pulumi.Output.secret(pulumi.output.UNKNOWN))
+
+
+def secret_payload(
+    ctx: CompileContext, names: Iterable[str]
+) -> tuple[dict[str, pulumi.Input[str]], dict[str, str]]:
+    """The `string_data` and annotations of a Secret holding the secrets `names`.
+
+    Values reach Pulumi only as secrets. Rendered manifests are plain files: they get each
+    value sealed as the store holds it (`gmac secrets unseal` opens them), never the value.
+    A value the store lacks is left out: the plan warns, and an unknown value would make
+    every preview show a replacement. With no store consulted (a graph under mocks) each key
+    is declared with its value unknown.
+    """
+    data: dict[str, pulumi.Input[str]] = {}
+    sealed: dict[str, str] = {}
+    for key in names:
+        if ctx.secret_values is None:
+            data[key] = unknown_secret()
+        elif ctx.renders_manifests:
+            token = (ctx.sealed_secrets or {}).get(key)
+            if token is not None:
+                sealed[SEALED_PREFIX + key] = token
+        elif key in ctx.secret_values:
+            data[key] = pulumi.Output.secret(ctx.secret_values[key])
+    return data, sealed
 
 
 def child(parent: pulumi.Resource) -> pulumi.ResourceOptions:

@@ -19,14 +19,14 @@ A firing critical alert silences the warning and info alerts of the same alert a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import yaml
 from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.core.v1 import ConfigMap, Secret
 
-from components._kube import child, duration_seconds, metadata
+from components._kube import child, duration_seconds, metadata, secret_payload
 
 if TYPE_CHECKING:
     from gmac.compile.context import CompileContext
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 TYPE = "gmac:index:Monitoring"
 ALERTMANAGER_SECRET = "alertmanager-main"
+SMTP_SECRET = "alertmanager-smtp"  # the smarthost password, mounted for smtp_auth_password_file
 ALERTMANAGER_KEY = "alertmanager.yaml"
 LOKI_CONFIGMAP = "loki-config"
 LOKI_KEY = "config.yaml"
@@ -42,10 +43,12 @@ WORKLOAD_RULES = "gmac-workloads"
 CRITICAL_REPEAT = "1h"
 
 
-def alertmanager_config(alertmanager: Alertmanager, smtp_password: str | None) -> dict[str, Any]:
+def alertmanager_config(alertmanager: Alertmanager) -> dict[str, Any]:
     """The Alertmanager configuration: routes by severity to one e-mail receiver.
 
-    `smtp_password` is the value of `email.auth_secret`, when the smarthost needs a login.
+    A smarthost login reads its password from a file: the `alertmanager-smtp` Secret that the
+    Alertmanager resource lists in `spec.secrets` is mounted there. So the configuration
+    itself holds no secret and is the same in every environment, rendered ones included.
     """
     email = alertmanager.email
     smtp: dict[str, Any] = {
@@ -55,7 +58,7 @@ def alertmanager_config(alertmanager: Alertmanager, smtp_password: str | None) -
     }
     if email.auth_secret is not None:
         smtp["smtp_auth_username"] = email.from_
-        smtp["smtp_auth_password"] = smtp_password or ""
+        smtp["smtp_auth_password_file"] = smtp_password_file(email.auth_secret)
     critical_repeat = alertmanager.repeat_interval
     if duration_seconds(critical_repeat) > duration_seconds(CRITICAL_REPEAT):
         critical_repeat = CRITICAL_REPEAT
@@ -161,6 +164,11 @@ def workload_rules(namespace: str) -> dict[str, Any]:
     return {"groups": [{"name": "gmac-workloads.rules", "rules": rules}]}
 
 
+def smtp_password_file(auth_secret: str) -> str:
+    """Where the prometheus-operator mounts key `auth_secret` of the SMTP Secret."""
+    return f"/etc/alertmanager/secrets/{SMTP_SECRET}/{auth_secret}"
+
+
 def _dump(config: dict[str, Any]) -> str:
     return yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
@@ -182,11 +190,19 @@ class Monitoring(pulumi.ComponentResource):
                 ALERTMANAGER_SECRET,
                 metadata=metadata(ALERTMANAGER_SECRET, ctx, labels),
                 type="Opaque",
-                string_data={
-                    ALERTMANAGER_KEY: self._alertmanager_yaml(monitoring.alertmanager, ctx)
-                },
+                string_data={ALERTMANAGER_KEY: _dump(alertmanager_config(monitoring.alertmanager))},
                 opts=child(self),
             )
+            auth_secret = monitoring.alertmanager.email.auth_secret
+            if auth_secret is not None:
+                data, sealed = secret_payload(ctx, [auth_secret])
+                Secret(
+                    SMTP_SECRET,
+                    metadata=metadata(SMTP_SECRET, ctx, labels, sealed),
+                    type="Opaque",
+                    string_data=data,
+                    opts=child(self),
+                )
         if monitoring.loki is not None:
             ConfigMap(
                 LOKI_CONFIGMAP,
@@ -203,14 +219,3 @@ class Monitoring(pulumi.ComponentResource):
             opts=child(self),
         )
         self.register_outputs({})
-
-    @staticmethod
-    def _alertmanager_yaml(alertmanager: Alertmanager, ctx: CompileContext) -> pulumi.Input[str]:
-        """Plain text without a login; with one, a secret (unknown when its value is not)."""
-        secret = alertmanager.email.auth_secret
-        if secret is None:
-            return _dump(alertmanager_config(alertmanager, None))
-        value = (ctx.secret_values or {}).get(secret)
-        if value is None:
-            return cast("pulumi.Output[str]", pulumi.Output.secret(pulumi.output.UNKNOWN))
-        return pulumi.Output.secret(_dump(alertmanager_config(alertmanager, value)))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
@@ -43,7 +43,7 @@ from pulumi_kubernetes.core.v1 import Service as KubeService
 from pulumi_kubernetes.networking.v1 import Ingress
 from pulumi_kubernetes.policy.v1 import PodDisruptionBudget
 
-from components._kube import Object, child, duration_seconds, metadata
+from components._kube import Object, child, duration_seconds, metadata, secret_payload
 from gmac.models.service import Resources
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ DEFAULT_METRICS_PORT = 9090
 RUN_AS = 65532  # the `nonroot` user of distroless images
 PROMETHEUS_API = "monitoring.coreos.com/v1"
 CONFIG_HASH = "gmac.io/config-hash"
-SEALED_PREFIX = "sealed.gmac.io/"  # + secret name: the value sealed, in rendered manifests
 
 
 def min_replicas(service: ServiceSpec) -> int:
@@ -104,11 +103,6 @@ def alert_rules(name: str, service: ServiceSpec) -> dict[str, Any]:
         rule["annotations"] = annotations
         rules.append(rule)
     return {"groups": [{"name": f"{name}.rules", "rules": rules}]}
-
-
-def _unknown_secret() -> pulumi.Output[str]:
-    """A secret whose value is not known yet: Pulumi shows it as computed, never as text."""
-    return cast("pulumi.Output[str]", pulumi.Output.secret(pulumi.output.UNKNOWN))
 
 
 def _seconds(duration: str) -> int:
@@ -319,22 +313,7 @@ class Service(pulumi.ComponentResource):
 
     def _secret(self) -> Secret:
         name, ctx = self._name, self._ctx
-        data: dict[str, pulumi.Input[str]] = {}
-        sealed: dict[str, str] = {}
-        for key in self._spec.secrets:
-            if ctx.secret_values is None:
-                # No store consulted (a graph under mocks): declare the key, value unknown.
-                data[key] = _unknown_secret()
-            elif ctx.renders_manifests:
-                # Rendered manifests are plain files: they get each value sealed as the store
-                # holds it (`gmac secrets unseal` opens them), never the value itself.
-                token = (ctx.sealed_secrets or {}).get(key)
-                if token is not None:
-                    sealed[SEALED_PREFIX + key] = token
-            elif key in ctx.secret_values:
-                data[key] = pulumi.Output.secret(ctx.secret_values[key])
-            # A value the store lacks is left out: the plan warns, and an unknown value
-            # here would make every preview show a replacement.
+        data, sealed = secret_payload(ctx, self._spec.secrets)
         return Secret(
             f"{name}-secrets",
             metadata=metadata(f"{name}-secrets", ctx, self._labels, sealed),

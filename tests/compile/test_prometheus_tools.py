@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from components.monitoring import ALERTMANAGER_KEY, ALERTMANAGER_SECRET, alertmanager_config
+from components.monitoring import (
+    ALERTMANAGER_KEY,
+    ALERTMANAGER_SECRET,
+    SMTP_SECRET,
+    alertmanager_config,
+    smtp_password_file,
+)
 from gmac.compile import ResourceGraph
 from gmac.models.project import Alertmanager
 from gmac.validate import Spec
@@ -118,7 +124,11 @@ def test_config_with_an_smtp_login_passes_amtool(tmp_path: Path) -> None:
     text = alertmanager_yaml(revealed)
     check_config(text, tmp_path)
     config = yaml.safe_load(text)
-    assert config["global"]["smtp_auth_password"] == "hunter2-smtp"
+    # The configuration names the mounted file; the password is in a Secret of its own.
+    assert "hunter2-smtp" not in text
+    assert config["global"]["smtp_auth_password_file"] == smtp_password_file("smtp-password")
+    smtp = revealed.get(SECRET, SMTP_SECRET).inputs["stringData"]
+    assert smtp == {"smtp-password": "hunter2-smtp"}
     # A repeat shorter than an hour is kept for critical alerts, not lengthened.
     assert config["route"]["routes"][0]["repeat_interval"] == "30m"
 
@@ -127,16 +137,21 @@ def test_config_without_a_login_passes_amtool(tmp_path: Path) -> None:
     alertmanager = Alertmanager.model_validate(
         {"email": {"to": "a@example.org", "from": "b@example.org", "smarthost": "h:25"}}
     )
-    config = alertmanager_config(alertmanager, None)
-    assert "smtp_auth_password" not in config["global"]
+    config = alertmanager_config(alertmanager)
+    assert "smtp_auth_password_file" not in config["global"]
     check_config(yaml.safe_dump(config), tmp_path)
 
 
-def test_config_whose_login_is_not_known_stays_unknown() -> None:
-    """Without the password's value the whole file is left unknown, never written without it."""
+def test_config_whose_login_is_not_known_is_still_written() -> None:
+    """Without the password's value the configuration is complete; only the login's own
+    Secret is left unknown."""
     project = dict(PROJECT)
     email = {**PROJECT["monitoring"]["alertmanager"]["email"], "auth_secret": "smtp-password"}
     project["monitoring"] = {"alertmanager": {"email": email}}
     graph = graph_of(make_spec([], project=project), reveal_secrets=True)
     data = graph.get(SECRET, ALERTMANAGER_SECRET).inputs["stringData"]
-    assert data in ("[unknown]", {ALERTMANAGER_KEY: "[unknown]"})
+    assert "smtp_auth_password_file" in data[ALERTMANAGER_KEY]
+    assert graph.get(SECRET, SMTP_SECRET).inputs["stringData"] in (
+        "[unknown]",
+        {"smtp-password": "[unknown]"},
+    )
