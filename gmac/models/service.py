@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -39,6 +39,14 @@ class Image(SpecModel):
     build: bool = Field(default=True, description="Build the image from the service repository.")
     ref: str | None = Field(default=None, description="A prebuilt image to run instead.")
     dockerfile: str = "Dockerfile"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ref_means_no_build(cls, data: Any) -> Any:
+        # `image: {ref: x}` says it all: a prebuilt image is not also built.
+        if isinstance(data, dict) and "ref" in data and "build" not in data:
+            return {**data, "build": False}
+        return data
 
     @model_validator(mode="after")
     def _build_or_ref(self) -> Self:

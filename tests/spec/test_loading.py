@@ -248,3 +248,17 @@ def test_services_outside_their_environments_are_left_out(project: SpecProject) 
     specs = project.validate()
     assert "api" in [s.name for s in specs["production"].services]
     assert "api" not in [s.name for s in specs["staging"].services]
+
+
+def test_a_prebuilt_image_ref_alone_means_no_build() -> None:
+    from pydantic import ValidationError
+
+    from gmac.models.service import Image
+
+    assert Image.model_validate({"ref": "registry.example/api:1"}).build is False
+    try:
+        Image.model_validate({"ref": "registry.example/api:1", "build": True})
+    except ValidationError as error:
+        assert "not both" in str(error)
+    else:
+        raise AssertionError("a ref with build: true must be refused")
