@@ -96,11 +96,15 @@ class _Run:
         values = request.secret_values
         self.missing_secrets: list[str] = []
         sealed: dict[str, str] = {}
+        self.generated_secrets: list[str] = []
         # From the secret store (gmac.secrets), GMAC_SECRET_<NAME> overriding; destroy and
-        # unlock run no program, so they decrypt nothing. apply creates generated secrets.
+        # unlock run no program, so they decrypt nothing. Plan and apply both create the
+        # generated secrets that are missing: a saved plan must see the values apply will.
         if values is None and action not in ("destroy", "unlock"):
-            found = run_secrets(request.specs, self.spec, self.actor, generate=action == "apply")
+            generate = action in ("apply", "plan")
+            found = run_secrets(request.specs, self.spec, self.actor, generate=generate)
             values, self.missing_secrets, sealed = found.values, found.missing, found.sealed
+            self.generated_secrets = list(found.generated)
         ctx = CompileContext(self.spec, secret_values=values or {}, sealed_secrets=sealed)
         settings = engine_settings(request.root, self.spec.project)
         program = make_program(ctx, request.root, self.failures)
@@ -126,6 +130,11 @@ class _Run:
             f"{self.request.env} {name}`, or {variable_name(name)}); it is left out of the "
             "Kubernetes Secret"
             for name in self.missing_secrets
+        ]
+        warnings += [
+            f"generated secret '{name}' for '{self.request.env}' into the store: commit "
+            "specs/secrets/ so that later runs use the same value"
+            for name in self.generated_secrets
         ]
         return build_plan(self.request.env, result.steps, [*warnings, *result.diagnostics])
 
@@ -156,7 +165,7 @@ def _target_urns(plan_steps: Sequence[StepRecord], names: Sequence[str]) -> list
 
 
 def preview(request: RunRequest) -> Plan:
-    run = _Run(request)
+    run = _Run(request, "plan")
     return run.plan(run.call(run.session.preview))
 
 

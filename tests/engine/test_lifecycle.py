@@ -227,3 +227,14 @@ def test_target_touches_only_that_service(project: Project) -> None:
     pending = {c["owner"] for c in changes_of(plan)}
     assert "Service api" not in pending
     assert {"Service control-panel", "Service billing-worker", "Monitoring monitoring"} <= pending
+
+
+def test_a_saved_plan_of_a_new_stack_applies_as_planned(project: Project) -> None:
+    """Generated secrets are made when planning, so apply sees the inputs the plan saw."""
+    planned = project.plan("--out", "new.json", code=2)
+    assert "generated secret 'nextauth-secret'" in planned.stdout + planned.stderr
+    applied = project.ok("apply", "--env", ENV, "--yes", "--plan", "new.json")
+    saved = json.loads(project.path("new.json").read_text(encoding="utf-8"))
+    assert f"{saved['summary']['create']} to create" in applied.stdout
+    again = project.plan(code=0)
+    assert "generated secret" not in again.stdout + again.stderr
