@@ -13,6 +13,7 @@ from pathlib import Path
 from gmac.access import current_actor
 from gmac.compile.context import CompileContext
 from gmac.engine.program import make_program
+from gmac.engine.provided import PROVIDED_OUTPUT, store_provided
 from gmac.engine.secret_values import variable_name
 from gmac.engine.settings import engine_settings
 from gmac.engine.stack import RunResult, StackOptions, StackSession
@@ -217,7 +218,21 @@ def apply(
         targets = _target_urns(previewed.steps, request.targets) if request.targets else []
         with recorded(request.root, run.spec, "apply", run.actor, plan):
             result = run.call(run.session.up, targets)
+        provided = _store_provided(run)
+    if provided & run.used_secrets():
+        # The services' Secrets were built before the integrations provided these values:
+        # one more update carries them, so that the next plan finds nothing to do.
+        apply(request, confirm=lambda _plan: True, allow_destroy=allow_destroy)
     return ApplyOutcome(plan, applied=True, result=result)
+
+
+def _store_provided(run: _Run) -> set[str]:
+    """Secrets the integrations provided (a Stripe signing secret, a Turso token) go into
+    the store (gmac.engine.provided); the names whose value changed."""
+    provided = run.session.stack().outputs().get(PROVIDED_OUTPUT)
+    if provided is None:
+        return set()
+    return set(store_provided(run.request.specs, run.spec, provided.value, str(run.actor)))
 
 
 def _targeted(plan: Plan, steps: Sequence[StepRecord], names: Sequence[str]) -> Plan:

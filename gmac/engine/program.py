@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from gmac.compile import compile_spec
 from gmac.compile.context import CompileContext
+from gmac.engine.provided import export_provided
 from gmac.errors import GmacError
 
 FIELD_MANAGER = "gmac"
@@ -51,10 +52,11 @@ def make_program(ctx: CompileContext, root: Path, failures: list[GmacError]) -> 
     def program() -> None:
         try:
             provider = kubernetes_provider(ctx, root)
-            compile_spec(ctx, kubernetes=provider)
+            compiled = compile_spec(ctx, kubernetes=provider)
         except GmacError as error:
             failures.append(error)
             raise
         pulumi.export("environment", ctx.env)
+        export_provided(compiled.integrations)
 
     return program

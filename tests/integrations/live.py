@@ -160,6 +160,12 @@ def make_live_project(
         "domain": "staging.gmac.io",
     }
     project_file.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+    # Images are built in a cluster, and there is none here: run prebuilt ones.
+    for service in ("api", "billing-worker", "control-panel"):
+        path = root / "specs" / "services" / f"{service}.yaml"
+        text = path.read_text(encoding="utf-8")
+        ref = f"{{build: false, ref: 'registry.gmac.io/gmac/{service}:1.0.0'}}"
+        path.write_text(text.replace("image: {build: true}", f"image: {ref}"), encoding="utf-8")
     hook = root / "specs" / "integrations" / "ci-webhook.yaml"
     text = hook.read_text(encoding="utf-8")
     hook.write_text(text.replace("https://ci.gmac.io/hooks/gitea", hook_url), encoding="utf-8")
@@ -174,7 +180,8 @@ def make_live_project(
     env.update(
         {
             "GMAC_ACTOR": "gmackie",  # the example project lets only gmackie apply
-            "GMAC_IDENTITY": str(root / ".identity"),  # never the developer's own
+            # The secret store's identity file goes here, never to the developer's own.
+            "XDG_CONFIG_HOME": str(root / ".config"),
             "COLUMNS": "250",
             "GMAC_STRIPE_API_BASE": stripe_url,
             "GMAC_TURSO_API_BASE": turso_url,
