@@ -184,7 +184,13 @@ def check_references(
                 spec_name=True,
             )
 
+    service_names = {service.name for service, _ in services}
     for service, document in services:
+        old = service.renamed_from
+        if old is not None and (old == service.name or old in service_names):
+            # The old name's resources would belong to two services at once.
+            what = "its own name" if old == service.name else "another service's name"
+            check.fail(document, ("renamed_from",), f"'{old}' is {what}: name the one it had")
         for i, env in enumerate(service.environments or []):
             check.require(
                 document,

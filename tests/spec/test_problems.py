@@ -683,3 +683,18 @@ def test_default_value_reported_where_it_is_written(project: SpecProject) -> Non
         "specs/services/api.yaml:11:33: replicas.default: input should be greater than or "
         "equal to 0 (got -1)"
     ]
+
+
+def test_renamed_from_must_name_an_old_name(project: SpecProject) -> None:
+    api, panel = "services/api.yaml", "services/control-panel.yaml"
+    project.replace(api, "template: go-api", "template: go-api\nrenamed_from: api")
+    project.replace(
+        panel, "template: nextjs-web", "template: nextjs-web\nrenamed_from: billing-worker"
+    )
+    line, column = project.position(api, "renamed_from")
+    line2, column2 = project.position(panel, "renamed_from")
+    assert project.problems() == [
+        f"specs/{api}:{line}:{column}: renamed_from: 'api' is its own name: name the one it had",
+        f"specs/{panel}:{line2}:{column2}: renamed_from: 'billing-worker' is another "
+        "service's name: name the one it had",
+    ]
