@@ -251,7 +251,16 @@ def start_stripe_mock(home: Path, binary: Path | None = None, timeout: float = 6
     url = f"http://{LOCALHOST}:{port}"
     process = ServerProcess(
         name="stripe-mock",
-        argv=[str(binary), "-http-addr", f"{LOCALHOST}:{port}"],
+        # `-http-addr` alone leaves stripe-mock's HTTPS listener on :12112 of every
+        # interface (only -http, -http-port and -http-unix turn it off): give it a free
+        # loopback port too, so two stripe-mocks never collide and nothing listens outside.
+        argv=[
+            str(binary),
+            "-http-addr",
+            f"{LOCALHOST}:{port}",
+            "-https-addr",
+            f"{LOCALHOST}:{free_port()}",
+        ],
         cwd=home,
         log=home / "stripe-mock.out",
         ready_url=f"{url}/v1/products",
