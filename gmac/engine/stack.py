@@ -15,12 +15,12 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from gmac.engine.command import EngineCommand
 from gmac.engine.errors import engine_error
 from gmac.engine.events import EventCollector, StepListener
 from gmac.engine.lock import read_holder, stack_lock
 from gmac.engine.settings import STATE_DIR, EngineSettings
 from gmac.engine.steps import StepRecord
+from gmac.engine.workspace import workspace_options
 from gmac.errors import LockHeldError
 from gmac.toolchain import Toolchain
 
@@ -57,24 +57,10 @@ class StackSession:
         self._toolchain = toolchain
         self._stack: auto.Stack | None = None
 
-    def _env_vars(self) -> dict[str, str]:
-        env = self._toolchain.env()
-        env["PULUMI_CONFIG_PASSPHRASE"] = self._settings.passphrase
-        env["PULUMI_BACKEND_URL"] = self._settings.backend_url
-        env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
-        return env
-
     def stack(self) -> auto.Stack:
         if self._stack is not None:
             return self._stack
-        command = EngineCommand(root=str(self._toolchain.bin_dir.parent), skip_version_check=True)
-        options = auto.LocalWorkspaceOptions(
-            work_dir=str(self._settings.root),
-            pulumi_home=str(self._toolchain.pulumi_home),
-            env_vars=self._env_vars(),
-            secrets_provider="passphrase",
-            pulumi_command=command,
-        )
+        options = workspace_options(self._settings, self._toolchain)
         try:
             self._stack = auto.create_or_select_stack(
                 stack_name=self._env,

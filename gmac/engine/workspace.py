@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pulumi import automation as auto
 
+from gmac.engine.command import EngineCommand
 from gmac.engine.settings import EngineSettings
 from gmac.errors import EngineError
 from gmac.toolchain import Toolchain
@@ -18,14 +19,19 @@ def engine_environment(settings: EngineSettings, toolchain: Toolchain) -> dict[s
     return env
 
 
-def open_workspace(settings: EngineSettings, toolchain: Toolchain) -> auto.LocalWorkspace:
-    command = auto.PulumiCommand(root=str(toolchain.bin_dir.parent), skip_version_check=True)
-    return auto.LocalWorkspace(
+def workspace_options(settings: EngineSettings, toolchain: Toolchain) -> auto.LocalWorkspaceOptions:
+    """How every workspace of the project is opened, for one stack or for all of them."""
+    return auto.LocalWorkspaceOptions(
         work_dir=str(settings.root),
         pulumi_home=str(toolchain.pulumi_home),
         env_vars=engine_environment(settings, toolchain),
-        pulumi_command=command,
+        secrets_provider="passphrase",
+        pulumi_command=EngineCommand(root=str(toolchain.bin_dir.parent), skip_version_check=True),
     )
+
+
+def open_workspace(settings: EngineSettings, toolchain: Toolchain) -> auto.LocalWorkspace:
+    return auto.LocalWorkspace(**vars(workspace_options(settings, toolchain)))
 
 
 def stack_names(settings: EngineSettings, toolchain: Toolchain) -> list[str]:
