@@ -284,7 +284,7 @@ def test_gitea_killed_mid_apply_then_restarted_converges_without_duplicates(
     try:
         project, org = _project(tmp_path / "project", gitea, stripe_proxy, turso_api, receiver)
         # Slow Gitea's calls down (its rate limit) so the kill lands in the middle.
-        project.env["GMAC_RATE_LIMIT_GITEA"] = "3"
+        project.env["GMAC_RATE_LIMIT_GITEA"] = "2"
         project.env["GMAC_HTTP_ATTEMPTS"] = "2"
         running = project.start("apply", "--env", ENV, "--yes")
         deadline = time.monotonic() + 300
@@ -295,8 +295,10 @@ def test_gitea_killed_mid_apply_then_restarted_converges_without_duplicates(
         gitea.kill()
         stdout, stderr = running.communicate(timeout=600)
         project.outputs.extend([stdout, stderr])
-        assert running.returncode == 1, stdout + stderr
-        assert "gitea: " in stderr and "cannot reach" in stderr, stderr
+        assert running.returncode == 1, f"exit {running.returncode}\n{stdout}\n{stderr}"
+        # Gitea died while a call was waiting to be sent, or in the middle of one.
+        assert "gitea: " in stderr, stderr
+        assert any(f in stderr for f in ("cannot reach", "no answer within")), stderr
         assert "Traceback" not in stdout + stderr
 
         gitea.start()
