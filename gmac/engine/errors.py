@@ -12,6 +12,9 @@ from gmac.errors import EngineError, LockHeldError
 _LOCK_OWNER = re.compile(r"locked by (?P<who>[^\n]*?)(?:\.|\n|$)")
 _SECRET_LIKE = re.compile(r"(passphrase|password|token|secret)([\"']?\s*[:=]\s*)\S+", re.I)
 _PASSPHRASE_REJECTED = "incorrect passphrase"
+# A dynamic provider reports a failure as its Python traceback; what gmac raised on purpose is
+# its last line, `gmac.errors.IntegrationError: gitea: token rejected (401)`.
+_PROVIDER_ERROR = re.compile(r"^\s*gmac\.errors\.\w+: (?P<message>.+)$", re.M)
 
 
 def _stderr(error: auto.errors.CommandError) -> str:
@@ -33,6 +36,11 @@ def _clean(text: str) -> str:
         )
     )
     return _SECRET_LIKE.sub(r"\1\2[secret]", "\n".join(keep[-15:]))
+
+
+def _provider_errors(text: str) -> list[str]:
+    """The messages of the errors gmac's providers raised on purpose, once each."""
+    return list(dict.fromkeys(m["message"].strip() for m in _PROVIDER_ERROR.finditer(text)))
 
 
 def _passphrase_error(env: str, source: str) -> EngineError:
@@ -66,4 +74,7 @@ def engine_error(
     if _PASSPHRASE_REJECTED in stderr:
         return _passphrase_error(env, passphrase_source)
     detail = "\n".join(diagnostics) if diagnostics else stderr
+    own = _provider_errors(detail) or _provider_errors(stderr)
+    if own:
+        return EngineError(f"{action} of '{env}' failed:\n" + _clean("\n".join(own)))
     return EngineError(f"{action} of '{env}' failed:\n{_clean(detail)}")

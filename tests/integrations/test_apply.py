@@ -299,6 +299,7 @@ def test_gitea_killed_mid_apply_then_restarted_converges_without_duplicates(
         # Gitea died while a call was waiting to be sent, or in the middle of one.
         assert "gitea: " in stderr, stderr
         assert any(f in stderr for f in ("cannot reach", "no answer within")), stderr
+        assert 'File "' not in stderr  # the provider's own message, not its traceback
         assert "Traceback" not in stdout + stderr
 
         gitea.start()
@@ -332,6 +333,9 @@ def test_a_rejected_stripe_key_stops_apply_with_one_clear_message(
     project.env["GMAC_SECRET_STRIPE_SECRET_KEY"] = "sk_live_rejected"
     result = project.run("apply", "--env", ENV, "--yes", timeout=600)
     assert result.code == 1
-    assert "stripe: secret key rejected (401); check secret 'stripe-secret-key'" in result.stderr
+    assert result.stderr.splitlines()[-2:] == [
+        "error: apply of 'staging' failed:",
+        "stripe: secret key rejected (401); check secret 'stripe-secret-key'",
+    ]
     assert "sk_live_rejected" not in result.stdout + result.stderr
     assert json.dumps(project.state_of("stripe:Product")) == "[]"
