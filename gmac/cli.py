@@ -26,6 +26,7 @@ from gmac.cli_common import (
     run_command,
     state,
 )
+from gmac.cli_dev import app as dev_app
 from gmac.cli_engine import register as register_engine_commands
 from gmac.cli_health import register as register_health_commands
 from gmac.cli_new import register as register_new_commands
@@ -169,6 +170,7 @@ register_engine_commands(app)
 register_health_commands(app)
 register_alerts_commands(app)
 register_new_commands(app)
+app.add_typer(dev_app, name="dev")
 register_pr_commands(app)
 register_secrets_commands(app)
 register_registry_commands(app)

@@ -1,0 +1,331 @@
+"""Build the control plane's binaries from Go modules, and cache them with its CRDs.
+
+Everything lands in ``~/.cache/gmac/cluster/vKUBERNETES/``:
+
+- ``bin/kube-apiserver``, ``bin/kube-controller-manager``, ``bin/kube-scheduler``: built
+  from ``k8s.io/kubernetes`` through a wrapper module whose ``replace`` lines map every
+  ``k8s.io/<staging>`` module to its published ``v0.X.Y`` (the main module's own ``replace``
+  lines point into its source tree, and Go ignores a dependency's ``replace`` lines);
+- ``bin/kine``: etcd's API over sqlite (the pure-Go driver: no C compiler needed);
+- ``bin/kwok``: fake nodes, and the pod and ingress status a kubelet and an ingress
+  controller would write;
+- ``crds/``: the CustomResourceDefinitions that compiled specs use, copied from the
+  prometheus-operator module;
+- ``kwok-stages.yaml``: kwok's own node and pod stages from its module, plus one for Ingress.
+
+``install()`` is idempotent: a complete cache is recognised from its stamp file alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gmac.cluster._errors import ClusterError
+from gmac.toolchain import ToolchainError, _go_env, _module_dir, _run, _write_if_changed
+
+KUBERNETES_VERSION = "1.35.4"
+KINE_VERSION = "0.17.5"
+KWOK_VERSION = "0.8.0"
+PROMETHEUS_OPERATOR_VERSION = "0.85.0"
+
+KUBERNETES_MODULE = "k8s.io/kubernetes"
+KINE_MODULE = "github.com/k3s-io/kine"
+KWOK_MODULE = "sigs.k8s.io/kwok"
+PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
+
+KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+BINARIES = (*KUBE_BINARIES, "kine", "kwok")
+
+# The custom resources the compiler emits (components/service.py, components/monitoring.py).
+CRD_FILES = (
+    "monitoring.coreos.com_servicemonitors.yaml",
+    "monitoring.coreos.com_prometheusrules.yaml",
+)
+CRD_DIR_IN_MODULE = "example/prometheus-operator-crd"
+
+# kwok's stages, as kwokctl assembles them: nodes become Ready and keep a lease, pods become
+# Ready (or Succeeded for Jobs) and are removed once deleted.
+KWOK_STAGE_FILES = (
+    "kustomize/stage/node/fast/node-initialize.yaml",
+    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "kustomize/stage/pod/fast/pod-ready.yaml",
+    "kustomize/stage/pod/fast/pod-complete.yaml",
+    "kustomize/stage/pod/fast/pod-delete.yaml",
+)
+# What an ingress controller does for an Ingress it serves: report an address.
+INGRESS_STAGE = """\
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: ingress-load-balancer
+spec:
+  resourceRef:
+    apiGroup: networking.k8s.io/v1
+    kind: Ingress
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.loadBalancer.ingress'
+      operator: 'DoesNotExist'
+  next:
+    statusTemplate: |
+      loadBalancer:
+        ingress:
+        - ip: 127.0.0.1
+"""
+
+DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "cluster"
+CACHE_VARIABLE = "GMAC_CLUSTER_CACHE"  # another cache folder, e.g. one shared by CI jobs
+STAMP = ".complete"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Binaries:
+    """A complete cache: the five programs, the CRD files and kwok's stages."""
+
+    root: Path
+
+    def path(self, name: str) -> Path:
+        return self.root / "bin" / name
+
+    @property
+    def crds(self) -> list[Path]:
+        return [self.root / "crds" / name for name in CRD_FILES]
+
+    @property
+    def kwok_stages(self) -> Path:
+        return self.root / "kwok-stages.yaml"
+
+
+def _stamp_text() -> str:
+    versions = {
+        "kubernetes": KUBERNETES_VERSION,
+        "kine": KINE_VERSION,
+        "kwok": KWOK_VERSION,
+        "prometheus-operator": PROMETHEUS_OPERATOR_VERSION,
+        "crds": list(CRD_FILES),
+        "kwok-stages": [*KWOK_STAGE_FILES, "ingress-load-balancer"],
+    }
+    return json.dumps(versions, sort_keys=True) + "\n"
+
+
+def default_cache_root() -> Path:
+    """$GMAC_CLUSTER_CACHE, else ~/.cache/gmac/cluster; read at each call, not at import."""
+    override = os.environ.get(CACHE_VARIABLE)
+    return Path(override).expanduser() if override else DEFAULT_CACHE_ROOT
+
+
+def version_dir(cache_root: Path | None = None) -> Path:
+    return (cache_root or default_cache_root()) / f"v{KUBERNETES_VERSION}"
+
+
+def find(cache_root: Path | None = None) -> Binaries | None:
+    """The cached binaries when every piece is in place; never builds."""
+    root = version_dir(cache_root)
+    stamp = root / STAMP
+    if not stamp.is_file() or stamp.read_text() != _stamp_text():
+        return None
+    found = Binaries(root)
+    pieces = [*(found.path(name) for name in BINARIES), *found.crds, found.kwok_stages]
+    return found if all(piece.is_file() for piece in pieces) else None
+
+
+# ---------------------------------------------------------------- Go builds
+
+
+def _build_env() -> dict[str, str]:
+    env = _go_env()  # CGO_ENABLED=0, Go on PATH
+    # Two cores: two packages at a time keeps the peak memory of the kubernetes build low.
+    env["GOFLAGS"] = " ".join([env.get("GOFLAGS", ""), "-p=2"]).strip()
+    return env
+
+
+def _wrapper(build_dir: Path, name: str, go_version: str, extra: str = "") -> None:
+    text = f"module gmac.local/cluster/{name}\n\ngo {go_version}\n{extra}"
+    # `go get` rewrites go.mod; what gmac wrote is kept beside it, so that go.mod and go.sum
+    # are only started afresh when the wrapper itself changes.
+    written = build_dir / "go.mod.gmac"
+    if not written.is_file() or written.read_text() != text:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        (build_dir / "go.mod").write_text(text)
+        (build_dir / "go.sum").unlink(missing_ok=True)
+        written.write_text(text)
+
+
+def _go_build(
+    step: str,
+    build_dir: Path,
+    packages: Sequence[str],
+    outputs: Sequence[Path],
+    *,
+    require: Sequence[str],
+    ldflags: str,
+) -> None:
+    """`go get` the packages at their versions, then build them all in one `go build`."""
+    env = _build_env()
+    _run(f"{step}: resolving modules", ["go", "get", *require], cwd=build_dir, env=env)
+    out_dir = build_dir / "out"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir()
+    cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", f"{out_dir}/", *packages]
+    _run(step, cmd, cwd=build_dir, env=env)
+    for output in outputs:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / output.name).replace(output)
+    out_dir.rmdir()
+
+
+_STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s*=>\s*\./staging/", re.MULTILINE)
+
+
+def _staging_modules(go_mod: str) -> list[str]:
+    """The `k8s.io/*` modules that k8s.io/kubernetes's go.mod serves from its staging tree."""
+    return sorted(set(_STAGING_REPLACE.findall(go_mod)))
+
+
+def _kubernetes_wrapper(build_dir: Path) -> None:
+    module_dir = _module_dir(KUBERNETES_MODULE, f"v{KUBERNETES_VERSION}")
+    staging = _staging_modules((module_dir / "go.mod").read_text())
+    if not staging:
+        raise ClusterError(
+            f"building kubernetes: no staging modules in {module_dir / 'go.mod'}; "
+            "its layout changed"
+        )
+    published = "v0." + KUBERNETES_VERSION.split(".", 1)[1]  # 1.35.4 -> v0.35.4
+    lines = "".join(f"\t{module} => {module} {published}\n" for module in staging)
+    _wrapper(build_dir, "kubernetes", "1.25.0", f"\nreplace (\n{lines})\n")
+
+
+def _build_kubernetes(root: Path, progress: Progress) -> None:
+    progress(
+        f"building {', '.join(KUBE_BINARIES)} v{KUBERNETES_VERSION} from {KUBERNETES_MODULE} "
+        "(first time: about 25 minutes on two cores)"
+    )
+    start = time.monotonic()
+    build_dir = root / "build" / "kubernetes"
+    _kubernetes_wrapper(build_dir)
+    version = f"v{KUBERNETES_VERSION}"
+    major, minor = KUBERNETES_VERSION.split(".")[:2]
+    # What the API server reports at /version (and what clients check their skew against).
+    base = "k8s.io/component-base/version"
+    ldflags = (
+        f"-s -w -X {base}.gitVersion={version} -X {base}.gitMajor={major} "
+        f"-X {base}.gitMinor={minor} -X {base}.gitTreeState=clean "
+        f"-X k8s.io/client-go/pkg/version.gitVersion={version}"
+    )
+    packages = [f"{KUBERNETES_MODULE}/cmd/{name}" for name in KUBE_BINARIES]
+    _go_build(
+        "building kubernetes",
+        build_dir,
+        packages,
+        [root / "bin" / name for name in KUBE_BINARIES],
+        require=[f"{package}@{version}" for package in packages],
+        ldflags=ldflags,
+    )
+    progress(f"built kubernetes {version} in {time.monotonic() - start:.0f}s")
+
+
+def _build_kine(root: Path, progress: Progress) -> None:
+    progress(f"building kine v{KINE_VERSION} (sqlite, pure Go)")
+    start = time.monotonic()
+    build_dir = root / "build" / "kine"
+    _wrapper(build_dir, "kine", "1.26.5")
+    _go_build(
+        "building kine",
+        build_dir,
+        [KINE_MODULE],
+        [root / "bin" / "kine"],
+        require=[f"{KINE_MODULE}@v{KINE_VERSION}"],
+        ldflags=f"-s -w -X {KINE_MODULE}/pkg/version.Version=v{KINE_VERSION}",
+    )
+    progress(f"built kine in {time.monotonic() - start:.0f}s")
+
+
+def _build_kwok(root: Path, progress: Progress) -> None:
+    progress(f"building kwok v{KWOK_VERSION}")
+    start = time.monotonic()
+    build_dir = root / "build" / "kwok"
+    _wrapper(build_dir, "kwok", "1.26.0")
+    package = f"{KWOK_MODULE}/cmd/kwok"
+    _go_build(
+        "building kwok",
+        build_dir,
+        [package],
+        [root / "bin" / "kwok"],
+        require=[f"{package}@v{KWOK_VERSION}"],
+        ldflags="-s -w",
+    )
+    progress(f"built kwok in {time.monotonic() - start:.0f}s")
+
+
+# ---------------------------------------------------------------- files from modules
+
+
+def _copy_crds(root: Path, progress: Progress) -> None:
+    module_dir = _module_dir(PROMETHEUS_OPERATOR_MODULE, f"v{PROMETHEUS_OPERATOR_VERSION}")
+    for name in CRD_FILES:
+        source = module_dir / CRD_DIR_IN_MODULE / name
+        if not source.is_file():
+            raise ClusterError(
+                f"CRDs: {PROMETHEUS_OPERATOR_MODULE}@v{PROMETHEUS_OPERATOR_VERSION} has no "
+                f"{CRD_DIR_IN_MODULE}/{name}"
+            )
+        _write_if_changed(root / "crds" / name, source.read_text())
+    progress(f"CRDs from {PROMETHEUS_OPERATOR_MODULE}@v{PROMETHEUS_OPERATOR_VERSION}")
+
+
+def _write_kwok_stages(root: Path) -> None:
+    module_dir = _module_dir(KWOK_MODULE, f"v{KWOK_VERSION}")
+    documents = []
+    for name in KWOK_STAGE_FILES:
+        source = module_dir / name
+        if not source.is_file():
+            raise ClusterError(f"kwok stages: {KWOK_MODULE}@v{KWOK_VERSION} has no {name}")
+        documents.append(source.read_text().strip() + "\n")
+    documents.append(INGRESS_STAGE)
+    _write_if_changed(root / "kwok-stages.yaml", "---\n".join(documents))
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def install(cache_root: Path | None = None, progress: Progress = print) -> Binaries:
+    """Build whatever is missing and return the cache; fast when nothing is missing."""
+    cached = find(cache_root)
+    if cached is not None:
+        return cached
+    root = version_dir(cache_root)
+    binaries = Binaries(root)
+    try:
+        if not all(binaries.path(name).is_file() for name in KUBE_BINARIES):
+            _build_kubernetes(root, progress)
+        if not binaries.path("kine").is_file():
+            _build_kine(root, progress)
+        if not binaries.path("kwok").is_file():
+            _build_kwok(root, progress)
+        _copy_crds(root, progress)
+        _write_kwok_stages(root)
+    except ToolchainError as error:
+        raise ClusterError(str(error)) from None
+    (root / STAMP).write_text(_stamp_text())
+    return binaries
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes under `path` (files only, symlinks not followed)."""
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            file = Path(folder) / name
+            if not file.is_symlink():
+                total += file.stat().st_size
+    return total
