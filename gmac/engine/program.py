@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi.runtime import register_stack_transformation
 
 from gmac.compile import compile_spec
 from gmac.compile.context import CompileContext
+from gmac.engine.field_manager import field_manager_transformation
 from gmac.engine.provided import export_provided
 from gmac.errors import GmacError
 
@@ -51,6 +53,8 @@ def make_program(ctx: CompileContext, root: Path, failures: list[GmacError]) -> 
 
     def program() -> None:
         try:
+            if ctx.environment.kubernetes.render_to is None:
+                register_stack_transformation(field_manager_transformation(FIELD_MANAGER))
             provider = kubernetes_provider(ctx, root)
             compiled = compile_spec(ctx, kubernetes=provider)
         except GmacError as error:
