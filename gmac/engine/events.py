@@ -48,11 +48,22 @@ class EventCollector:
             self.steps.append(step)
             self._notify(step, "start")
         elif event.res_outputs_event is not None:
-            self._notify(_record(event.res_outputs_event.metadata), "done")
+            step = _record(event.res_outputs_event.metadata)
+            self._settle_refresh(step)
+            self._notify(step, "done")
         elif event.res_op_failed_event is not None:
             self._notify(_record(event.res_op_failed_event.metadata), "failed")
         elif event.diagnostic_event is not None:
             self._diagnostic(event.diagnostic_event)
+
+    def _settle_refresh(self, step: StepRecord) -> None:
+        """A refresh step starts as `refresh`; what it found (same, update with the fields
+        that changed, delete) only comes with its outputs event, which then replaces it."""
+        for index in range(len(self.steps) - 1, -1, -1):
+            if self.steps[index].urn == step.urn:
+                if self.steps[index].op == "refresh":
+                    self.steps[index] = step
+                return
 
     def _notify(self, step: StepRecord, phase: str) -> None:
         if self.listener is not None:
