@@ -2,6 +2,7 @@
 
 What a spec compiles to:
 
+    the environment            Namespace   "{namespace}"        (every object waits for it)
     Project.monitoring         Monitoring  "monitoring"
     Service                    Service     "{service}"          (not for database services)
     Service with `repo`        Repository  "{service}"          (online environments only)
@@ -21,10 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi_kubernetes.core.v1 import Namespace
 
 from components.monitoring import Monitoring
 from components.service import Service as ServiceComponent
-from gmac.compile.context import CompileContext
+from gmac.compile.context import MANAGED_BY, CompileContext
 from gmac.models import (
     Integration,
     Service,
@@ -118,6 +120,13 @@ def integrations_to_compile(
     return result
 
 
+def namespace_labels(ctx: CompileContext) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/part-of": ctx.project.name,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
+
+
 def compile_spec(
     ctx: CompileContext, kubernetes: pulumi.ProviderResource | None = None
 ) -> CompiledStack:
@@ -127,7 +136,15 @@ def compile_spec(
     a render directory); without it Pulumi's default provider is used.
     """
     spec = ctx.spec
-    k8s_opts = pulumi.ResourceOptions(providers=[kubernetes]) if kubernetes is not None else None
+    # The environment's namespace is gmac's to create: every Kubernetes object waits for it.
+    namespace = Namespace(
+        ctx.namespace,
+        metadata={"name": ctx.namespace, "labels": namespace_labels(ctx)},
+        opts=pulumi.ResourceOptions(provider=kubernetes),
+    )
+    k8s_opts = pulumi.ResourceOptions(
+        providers=[kubernetes] if kubernetes is not None else None, depends_on=[namespace]
+    )
     online = not ctx.offline
 
     integrations: dict[str, pulumi.ComponentResource] = {}

@@ -66,6 +66,7 @@ def test_a_database_service_adds_its_database_to_the_turso_integration() -> None
 def test_offline_environments_call_no_integration(example_specs: dict[str, Spec]) -> None:
     graph = graph_of(example_specs["local"])
     assert {node.type for node in graph.nodes if node.parent is None} == {
+        "kubernetes:core/v1:Namespace",
         "gmac:index:Monitoring",
         SERVICE,
     }

@@ -182,7 +182,7 @@ def test_names_are_unique_and_children_carry_their_service_name(docs: list[dict[
     urns = [node.urn for node in graph.nodes]
     assert len(urns) == len(set(urns))
     objects = [
-        (node.type, node.inputs["metadata"]["namespace"], node.inputs["metadata"]["name"])
+        (node.type, node.inputs["metadata"].get("namespace"), node.inputs["metadata"]["name"])
         for node in graph.nodes
         if node.type.startswith("kubernetes:")
     ]
