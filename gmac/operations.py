@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gmac.access import current_actor
 from gmac.compile.context import CompileContext
+from gmac.engine.cluster_watch import cluster_watch
 from gmac.engine.program import make_program
 from gmac.engine.provided import PROVIDED_OUTPUT, store_provided
 from gmac.engine.secret_values import variable_name
@@ -179,11 +180,16 @@ def _in_stateful_component(urn: str) -> bool:
 
 
 def destructive_changes(plan: Plan) -> list[Change]:
+    """Stateful resources deleted or replaced, and whole spec items (a service, an
+    integration) deleted: a protected environment needs --allow-destroy for either."""
     return [
         change
         for change in plan.changes
-        if change.op in ("delete", "replace")
-        and (_in_stateful_component(change.urn) or change.type in STATEFUL_TYPES)
+        if (
+            change.op in ("delete", "replace")
+            and (_in_stateful_component(change.urn) or change.type in STATEFUL_TYPES)
+        )
+        or (change.op == "delete" and change.type.startswith("gmac:"))
     ]
 
 
@@ -216,7 +222,11 @@ def apply(
         if not plan.has_changes or not confirm(plan):
             return ApplyOutcome(plan, applied=False)
         targets = _target_urns(previewed.steps, request.targets) if request.targets else []
-        with recorded(request.root, run.spec, "apply", run.actor, plan):
+        kubernetes = run.spec.environment.kubernetes
+        with (
+            recorded(request.root, run.spec, "apply", run.actor, plan),
+            cluster_watch(kubernetes, request.root, request.env),
+        ):
             result = run.call(run.session.up, targets)
         provided = _store_provided(run)
     if provided & run.used_secrets():
