@@ -1,0 +1,76 @@
+"""A real control plane for the session (kine, kube-apiserver, kube-controller-manager,
+kube-scheduler, kwok on free 127.0.0.1 ports), and projects that apply to it.
+
+Each test gets its own copy of specs/, Pulumi.yaml and stacks/, whose `staging` and
+`production` environments point at the session's kubeconfig, each in a namespace of its own
+(tests share the cluster, never a namespace), with integrations offline (no Stripe, Gitea or
+Turso is called; every Kubernetes object is still compiled and applied).
+
+Without the binaries (`scripts/install-cluster`) or the Pulumi toolchain (`gmac toolchain
+install`) the tests are skipped, and fail instead when GMAC_REQUIRE_REAL=1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gmac.cluster import ControlPlane
+from gmac.cluster import find as find_binaries
+from gmac.toolchain import find as find_toolchain
+from tests.cluster._project import Project, make_project
+
+
+def missing(reason: str) -> None:
+    if os.environ.get("GMAC_REQUIRE_REAL") == "1":
+        pytest.fail(f"{reason} (GMAC_REQUIRE_REAL=1: a skip would hide it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    binaries = find_binaries()
+    if binaries is None:
+        missing("the control plane is not built: run scripts/install-cluster")
+    if find_toolchain() is None:
+        missing("the Pulumi toolchain is not built: run `gmac toolchain install`")
+    assert binaries is not None
+    plane = ControlPlane(tmp_path_factory.mktemp("control-plane"), binaries)
+    plane.start()
+    started = list(plane.running.values())
+    try:
+        yield plane
+    finally:
+        plane.stop()
+        left = [f"{run.name} (pid {run.pid})" for run in started if _alive(run.pid)]
+        assert not left, f"processes left running: {', '.join(left)}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture(scope="session")
+def kube(control_plane: ControlPlane) -> Iterator[Any]:
+    """A `kubernetes.client.ApiClient` for the session's cluster, as its admin."""
+    kubernetes = pytest.importorskip("kubernetes", reason="pip install -e '.[dev]'")
+    api = kubernetes.config.new_client_from_config(
+        config_file=str(control_plane.kubeconfig), context=control_plane.context
+    )
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path, control_plane: ControlPlane) -> Project:
+    return make_project(tmp_path, control_plane)

@@ -1,0 +1,99 @@
+"""`gmac dev cluster up|down|kubeconfig`, and the pieces of gmac.cluster that need no binary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from cryptography import x509
+
+from gmac.cluster import find
+from gmac.cluster._build import _staging_modules
+from gmac.cluster._certs import ensure_pki
+from gmac.cluster._processes import is_ours
+from tests.cluster._project import REPO
+from tests.cluster.conftest import missing
+
+
+def test_staging_modules_come_from_the_kubernetes_go_mod() -> None:
+    go_mod = """
+require (
+\tk8s.io/api v0.0.0
+)
+replace (
+\tk8s.io/api => ./staging/src/k8s.io/api
+\tk8s.io/client-go => ./staging/src/k8s.io/client-go
+\tgithub.com/other/thing => github.com/fork/thing v1.0.0
+)
+"""
+    assert _staging_modules(go_mod) == ["k8s.io/api", "k8s.io/client-go"]
+
+
+def test_certificates_are_made_once_and_kept(tmp_path: Path) -> None:
+    pki = ensure_pki(tmp_path / "pki")
+    server = x509.load_pem_x509_certificate(pki.server_cert.read_bytes())
+    names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    assert [str(ip) for ip in names.get_values_for_type(x509.IPAddress)] == [
+        "127.0.0.1",
+        "10.0.0.1",
+    ]
+    admin = x509.load_pem_x509_certificate(pki.client_cert("admin").read_bytes())
+    assert "O=system:masters" in admin.subject.rfc4514_string()
+    assert oct(pki.ca_key.stat().st_mode & 0o777) == "0o600"
+    before = {path.name: path.read_bytes() for path in pki.folder.iterdir()}
+    ensure_pki(tmp_path / "pki")
+    assert {path.name: path.read_bytes() for path in pki.folder.iterdir()} == before
+
+
+def _gmac(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gmac", "dev", "cluster", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_up_kubeconfig_down(tmp_path: Path) -> None:
+    if find() is None:
+        missing("the control plane is not built: run scripts/install-cluster")
+    state = tmp_path / "cluster"
+    assert _gmac("kubeconfig", "--dir", str(state)).returncode == 1
+
+    up = _gmac("up", "--dir", str(state))
+    try:
+        assert up.returncode == 0, up.stderr
+        assert "control plane ready at https://127.0.0.1:" in up.stderr
+        recorded = yaml.safe_load((state / "cluster.json").read_text())
+        processes = recorded["processes"]
+        assert set(processes) == {
+            "kine",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+            "kwok",
+        }
+        # The processes outlive the command that started them.
+        assert all(is_ours(p["pid"], p["binary"]) for p in processes.values())
+
+        again = _gmac("up", "--dir", str(state))
+        assert again.returncode == 0 and "already running" in again.stderr
+
+        path = _gmac("kubeconfig", "--dir", str(state)).stdout.strip()
+        assert path == str((state / "kubeconfig").resolve())
+        config = yaml.safe_load(Path(path).read_text())
+        assert config["current-context"] == "gmac-dev"
+        assert config["clusters"][0]["cluster"]["server"] == recorded["server"]
+    finally:
+        down = _gmac("down", "--dir", str(state))
+    assert down.returncode == 0, down.stderr
+    assert "stopped kwok, kube-scheduler, kube-controller-manager, kube-apiserver, kine" in (
+        down.stdout
+    )
+    assert not any(is_ours(p["pid"], p["binary"]) for p in processes.values())
+    assert "nothing was running" in _gmac("down", "--dir", str(state)).stdout

@@ -1,0 +1,106 @@
+"""The API server stops in the middle of an apply: gmac says so clearly, and the next apply
+(the server back) completes, with every object once and nothing left outside the state.
+
+Two moments: while objects are being created (the provider's calls are refused), and while
+the engine waits for Deployments to become ready (the provider would retry for ten minutes:
+gmac notices the server is gone and cancels the run)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from gmac.cluster import ControlPlane
+from tests.cluster._objects import Cluster, Ref, compiled, stack_state, wait_for
+from tests.cluster._project import Project
+
+ENV = "staging"
+
+
+def _check_converged(project: Project, cluster: Cluster) -> None:
+    """No duplicates and no orphans: the state holds each object once, with no operation left
+    pending, and the cluster holds exactly what the state does, which is what the specs say."""
+    namespace = project.namespaces[ENV]
+    expected = compiled(project, ENV)
+    state = stack_state(project, ENV)
+    assert not state.get("pending_operations"), state.get("pending_operations")
+    urns = Counter(resource["urn"] for resource in state["resources"])
+    assert [urn for urn, count in urns.items() if count > 1] == []
+    in_state = {
+        Ref.from_pulumi(resource["type"], resource["outputs"])
+        for resource in state["resources"]
+        if resource["type"].startswith("kubernetes:")
+    }
+    assert in_state == expected
+    kinds = {(ref.api_version, ref.kind) for ref in expected}
+    assert cluster.managed(namespace, kinds) == {ref for ref in expected if ref.namespace}
+    for ref in expected:
+        assert cluster.get(ref) is not None, f"{ref} is missing"
+
+
+@pytest.mark.parametrize("moment", ["creating", "awaiting readiness"])
+def test_api_server_stopped_mid_apply(
+    moment: str, project: Project, kube: Any, control_plane: ControlPlane
+) -> None:
+    namespace = project.namespaces[ENV]
+    cluster = Cluster(kube)
+    if moment == "creating":
+        # The namespace comes first: the objects in it are on their way.
+        ref = Ref("v1", "Namespace", "", namespace)
+    else:
+        # Without kwok no pod becomes ready: the engine waits on the Deployments.
+        control_plane.stop_component("kwok")
+        ref = Ref("apps/v1", "Deployment", namespace, "api")
+
+    running = project.start("apply", "--env", ENV, "--yes")
+    try:
+        wait_for(lambda: cluster.get(ref) is not None, f"the apply to create {ref}")
+        stopped = time.monotonic()
+        control_plane.stop_component("kube-apiserver")
+        stdout, stderr = running.communicate(timeout=300)
+        took = time.monotonic() - stopped
+    except BaseException:
+        running.kill()
+        running.communicate()
+        raise
+    finally:
+        for name in ("kube-apiserver", "kwok"):
+            if name not in control_plane.running:
+                control_plane.start_component(name)
+
+    assert running.returncode == 1, stdout + stderr
+    assert "Traceback" not in stderr
+    error = stderr[stderr.index("error: ") :]
+    assert f"apply of '{ENV}'" in error, stderr
+    assert "connection refused" in error.lower(), error
+    assert took < 60, f"the apply took {took:.0f}s to fail after the server was stopped"
+    if moment == "awaiting readiness":
+        assert "stopped answering" in error and "gmac apply --env staging" in error, error
+
+    # The server is back: the next apply finishes the job, and the one after has nothing to do.
+    project.gmac("apply", "--env", ENV, "--yes")
+    assert project.gmac("plan", "--env", ENV, check=False).returncode == 0
+    _check_converged(project, cluster)
+    wait_for(
+        lambda: (
+            cluster.get(Ref("apps/v1", "Deployment", namespace, "api")).status.readyReplicas == 3
+        ),
+        "api to be ready",
+    )
+
+
+def test_the_plane_is_whole_after_the_faults(control_plane: ControlPlane) -> None:
+    """The server answers as before for the session's other tests, and every component
+    the plane started still runs."""
+    assert control_plane.client().ready()[0]
+    assert set(control_plane.running) == {
+        "kine",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kwok",
+    }
+    assert control_plane.exited() == {}
