@@ -35,8 +35,11 @@ def _kubeconfig(target: KubernetesTarget, root: Path) -> dict[str, Any] | None:
     file), else ~/.kube/config."""
     text: str | None = None
     if target.kubeconfig is not None:
-        path = root / target.kubeconfig
-        text = path.read_text() if path.is_file() else target.kubeconfig
+        text = target.kubeconfig  # the provider takes a path or the file's content
+        with contextlib.suppress(OSError):  # content is no file name (too long, ...)
+            path = root / target.kubeconfig
+            if path.is_file():
+                text = path.read_text()
     else:
         env = os.environ.get("KUBECONFIG", "")
         first = env.split(os.pathsep)[0] if env else str(Path.home() / ".kube" / "config")
@@ -56,17 +59,18 @@ def api_server(target: KubernetesTarget, root: Path) -> tuple[str, int] | None:
     config = _kubeconfig(target, root)
     if config is None:
         return None
-    context_name = target.context or config.get("current-context")
-    contexts = {c.get("name"): c.get("context", {}) for c in config.get("contexts") or []}
-    clusters = {c.get("name"): c.get("cluster", {}) for c in config.get("clusters") or []}
-    cluster = clusters.get(contexts.get(context_name, {}).get("cluster"))
-    server = (cluster or {}).get("server")
-    if not isinstance(server, str):
-        return None
-    url = urlsplit(server)
-    if url.hostname is None:
-        return None
-    return url.hostname, url.port or (443 if url.scheme == "https" else 80)
+    try:
+        context_name = target.context or config.get("current-context")
+        contexts = {c.get("name"): c.get("context", {}) for c in config.get("contexts") or []}
+        clusters = {c.get("name"): c.get("cluster", {}) for c in config.get("clusters") or []}
+        cluster = clusters.get(contexts.get(context_name, {}).get("cluster"))
+        server = (cluster or {}).get("server")
+        url = urlsplit(server) if isinstance(server, str) else None
+        if url is None or url.hostname is None:
+            return None
+        return url.hostname, url.port or (443 if url.scheme == "https" else 80)
+    except (AttributeError, TypeError, ValueError):
+        return None  # not a kubeconfig gmac can read: the provider will say what is wrong
 
 
 def _engine_children() -> list[int]:

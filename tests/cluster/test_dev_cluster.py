@@ -13,6 +13,8 @@ from gmac.cluster import find
 from gmac.cluster._build import _staging_modules
 from gmac.cluster._certs import ensure_pki
 from gmac.cluster._processes import is_ours
+from gmac.engine.cluster_watch import api_server, cluster_watch
+from gmac.models.project import KubernetesTarget
 from tests.cluster._project import REPO
 from tests.cluster.conftest import missing
 
@@ -97,3 +99,27 @@ def test_up_kubeconfig_down(tmp_path: Path) -> None:
     )
     assert not any(is_ours(p["pid"], p["binary"]) for p in processes.values())
     assert "nothing was running" in _gmac("down", "--dir", str(state)).stdout
+
+
+def test_the_apply_watch_finds_the_api_server_of_the_context(tmp_path: Path) -> None:
+    config = {
+        "clusters": [
+            {"name": "a", "cluster": {"server": "https://10.0.0.5:6443"}},
+            {"name": "b", "cluster": {"server": "https://cluster.example.org"}},
+        ],
+        "contexts": [
+            {"name": "one", "context": {"cluster": "a"}},
+            {"name": "two", "context": {"cluster": "b"}},
+        ],
+        "current-context": "one",
+    }
+    (tmp_path / "kubeconfig").write_text(yaml.safe_dump(config))
+    target = KubernetesTarget(context="two", kubeconfig="kubeconfig")
+    assert api_server(target, tmp_path) == ("cluster.example.org", 443)
+    as_text = KubernetesTarget(context="one", kubeconfig=yaml.safe_dump(config))
+    assert api_server(as_text, tmp_path) == ("10.0.0.5", 6443)
+    unreadable = KubernetesTarget(context="one", kubeconfig="contexts: [1, 2]")
+    assert api_server(unreadable, tmp_path) is None
+    rendered = KubernetesTarget(render_to="out")
+    with cluster_watch(rendered, tmp_path, "local"):
+        pass  # nothing to watch: no thread, no error
