@@ -44,6 +44,9 @@ def _report(error: GmacError, *, as_json: bool) -> int:
         err.print(f"{count} problem{'s' if count != 1 else ''} in the specs", style="bold red")
     else:
         err.print(f"error: {error}", style="red", markup=False)
+        if as_json:
+            # A machine reading stdout gets an answer too, not an empty document.
+            print_json({"error": {"type": type(error).__name__, "message": str(error)}})
     return error.exit_code
 
 

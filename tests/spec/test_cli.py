@@ -262,3 +262,12 @@ def test_validate_imports_no_engine(project: SpecProject) -> None:
         timeout=120,
     )
     assert result.stdout.splitlines()[-1] == "[]", result.stdout
+
+
+def test_json_output_names_a_usage_error_too(project: SpecProject) -> None:
+    result = run_gmac("validate", "--env", "prod", "--json", cwd=project.root)
+    assert result.returncode == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "UsageError"
+    assert error["message"].startswith("unknown environment 'prod' (did you mean 'production'?)")
+    assert "unknown environment 'prod'" in result.stderr
