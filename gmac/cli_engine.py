@@ -211,10 +211,12 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested function p
             from gmac.operations import RunRequest
             from gmac.operations import unlock as run_unlock
 
-            released = run_unlock(RunRequest(specs=specs, env=env))
+            released, restored = run_unlock(RunRequest(specs=specs, env=env))
             out.print(
                 f"{env}: released {released} lock(s)" if released else f"{env}: no lock was held"
             )
+            if restored:
+                out.print(f"{env}: the state was cut short by a killed run: its backup is back")
 
         run_command(body)
 

@@ -350,8 +350,9 @@ def _state_resources(run: _Run) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def unlock(request: RunRequest) -> int:
-    """Remove the stack's lock files after a killed run; how many there were."""
+def unlock(request: RunRequest) -> tuple[int, bool]:
+    """Remove the stack's lock files after a killed run, and restore its state's backup when
+    the run was killed while saving it: how many locks there were, and whether it did."""
     run = _Run(request, "unlock")
     # A gmac command that still holds the stack is not a killed run: leave its lock alone.
     with run.session.exclusive("unlock"):

@@ -15,13 +15,14 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from gmac.engine.checkpoint import Checkpoint
 from gmac.engine.errors import engine_error
 from gmac.engine.events import EventCollector, StepListener
 from gmac.engine.lock import read_holder, stack_lock
 from gmac.engine.settings import STATE_DIR, EngineSettings
 from gmac.engine.steps import StepRecord
 from gmac.engine.workspace import workspace_options
-from gmac.errors import LockHeldError
+from gmac.errors import EngineError, LockHeldError
 from gmac.toolchain import Toolchain
 
 PROJECT_NAME_FALLBACK = "gmac"
@@ -72,9 +73,27 @@ class StackSession:
             raise self._error(error, "open the stack") from None
         return self._stack
 
+    def _checkpoint(self) -> Checkpoint | None:
+        state = self._state_dir()
+        return Checkpoint(state, PROJECT_NAME_FALLBACK, self._env) if state else None
+
+    def _damaged_message(self) -> str:
+        holders = [holder for holder in map(read_holder, self._lock_files()) if holder]
+        gone = [str(holder) for holder in holders if not holder.alive]
+        by = f", and its lock is held by {', '.join(gone)}: that process is gone" if gone else ""
+        return (
+            f"the state of '{self._env}' was cut short by a run killed while saving it{by}; "
+            f"run `gmac unlock --env {self._env}`, then try again (unlock puts back the "
+            "state's backup, at most one step older; nothing else is lost)"
+        )
+
     def _error(
         self, error: auto.errors.CommandError, action: str, diagnostics: Sequence[str] = ()
     ) -> Exception:
+        checkpoint = self._checkpoint()
+        if checkpoint is not None and checkpoint.damaged():
+            # Whichever command reads the state first meets it: one answer for all of them.
+            return EngineError(self._damaged_message())
         mapped = engine_error(
             error, self._env, action, diagnostics, self._settings.passphrase_source
         )
@@ -169,12 +188,14 @@ class StackSession:
         )
         return f"stack '{self._env}' is locked by {who}: {advice}"
 
-    def unlock(self) -> int:
-        """Release a lock left by a killed run. A file backend's lock is removed only when
-        the process that took it is gone from this host; other backends cancel the update."""
+    def unlock(self) -> tuple[int, bool]:
+        """Release a lock left by a killed run, and put back the state's backup when that run
+        was killed while saving it: how many locks there were, and whether the state was
+        restored. A file backend's lock is removed only when the process that took it is gone
+        from this host; other backends cancel the update."""
         if self._state_dir() is None:
             self.stack().cancel()
-            return 1
+            return 1, False
         released = 0
         for lock in self._lock_files():
             holder = read_holder(lock)
@@ -186,7 +207,8 @@ class StackSession:
             lock.unlink(missing_ok=True)
             lock.with_name(lock.name + ".attrs").unlink(missing_ok=True)
             released += 1
-        return released
+        checkpoint = self._checkpoint()
+        return released, checkpoint is not None and checkpoint.restore()
 
     def outputs(self) -> dict[str, Any]:
         return {

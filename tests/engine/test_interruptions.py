@@ -4,6 +4,7 @@ nothing is lost or left twice in the state or the render folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -186,3 +187,46 @@ def test_an_interrupted_apply_stops_cleanly_and_the_next_finishes(
     rendered = project.rendered()
     for index in range(SERVICES):
         assert rendered[("ConfigMap", f"gen-{index:02d}-env")]["data"]["GREETING"] == "hi"
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.parametrize("lock_left", [True, False], ids=["lock-left", "no-lock"])
+def test_a_checkpoint_cut_short_is_restored_from_its_backup(
+    project: Project, lock_left: bool
+) -> None:
+    """A run killed while the backend wrote the checkpoint leaves it empty: the next run says
+    what to do, and `gmac unlock` puts the backup back; nothing else is lost."""
+    project.apply()
+    project.edit("specs/services/api.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug")
+    project.apply()
+    stacks = project.path(".gmac/state/.pulumi/stacks/gmac")
+    assert (stacks / f"{ENV}.json.bak").exists()
+    (stacks / f"{ENV}.json").write_text("", encoding="utf-8")
+    if lock_left:
+        locks = project.path(f".gmac/state/.pulumi/locks/organization/gmac/{ENV}")
+        locks.mkdir(parents=True, exist_ok=True)
+        holder = {
+            "pid": _dead_pid(),
+            "username": "root",
+            "hostname": socket.gethostname(),
+            "timestamp": "2026-11-25T23:02:55Z",
+        }
+        (locks / "killed.json").write_text(json.dumps(holder), encoding="utf-8")
+
+    refused = project.run("apply", "--env", ENV, "--yes")
+    assert refused.code == 1, str(refused)
+    assert f"the state of '{ENV}' was cut short by a run killed while saving it" in refused.stderr
+    assert f"run `gmac unlock --env {ENV}`, then try again" in refused.stderr
+    assert ("that process is gone" in refused.stderr) == lock_left
+
+    unlocked = project.ok("unlock", "--env", ENV)
+    assert ("released 1 lock(s)" in unlocked.stdout) == lock_left
+    assert "its backup is back" in unlocked.stdout
+    project.apply()
+    assert_converged(project)
+    assert project.rendered()[("ConfigMap", "api-env")]["data"]["LOG_LEVEL"] == "debug"
