@@ -168,6 +168,17 @@ def _events(p: Props) -> Any:
 # Product ------------------------------------------------------------------------------------
 
 
+def _archive(p: Props, kind: str, id_: str) -> None:
+    """Stripe keeps products and prices that were ever sold: deleting one archives it
+    (`active: false`); one already gone is fine."""
+    resource = _client(p).v1.products if kind == "product" else _client(p).v1.prices
+    try:
+        with _calls(p, f"archive {kind} {id_}"):
+            resource.update(id_, {"active": False})
+    except _NotFoundError:
+        return
+
+
 class StripeProductProvider(ResourceProvider):
     """A product; archived (`active=false`) on delete, reactivated if found archived."""
 
@@ -224,12 +235,7 @@ class StripeProductProvider(ResourceProvider):
         return UpdateResult(outputs(new, active=True))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        p = Props(props)
-        try:
-            with _calls(p, f"archive product {id_}"):
-                _client(p).v1.products.update(id_, {"active": False})
-        except _NotFoundError:
-            return
+        _archive(Props(props), "product", id_)
 
 
 class StripeProduct(Resource, module="stripe", name="Product"):
@@ -340,12 +346,7 @@ class StripePriceProvider(ResourceProvider):
         return UpdateResult(outputs(new, active=True))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        p = Props(props)
-        try:
-            with _calls(p, f"archive price {id_}"):
-                _client(p).v1.prices.update(id_, {"active": False})
-        except _NotFoundError:
-            return
+        _archive(Props(props), "price", id_)
 
 
 class StripePrice(Resource, module="stripe", name="Price"):
