@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.gmac_result import Result
+
 REPO = Path(__file__).resolve().parents[2]
 ENV = "local"
 # gmac's own lock, held for a whole apply (gmac.engine.lock).
@@ -66,24 +68,6 @@ def base_environment() -> dict[str, str]:
     env["COLUMNS"] = "250"
     env.pop("GMAC_TOOLCHAIN_CACHE", None)
     return env
-
-
-@dataclass
-class Result:
-    args: tuple[str, ...]
-    code: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    def __str__(self) -> str:
-        return (
-            f"gmac {' '.join(self.args)} -> exit {self.code} in {self.seconds:.1f}s\n"
-            f"--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
-        )
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
 
 
 @dataclass

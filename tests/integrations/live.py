@@ -22,6 +22,7 @@ import yaml
 
 from gmac.engine.secret_values import variable_name
 from gmac.servers import STRIPE_MOCK_KEY
+from tests.gmac_result import Result
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = "staging"
@@ -44,24 +45,6 @@ MIGRATIONS = {
     ),
 }
 _SCRUBBED_PREFIXES = ("GMAC_", "PULUMI_")
-
-
-@dataclass
-class Result:
-    args: tuple[str, ...]
-    code: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    def __str__(self) -> str:
-        return (
-            f"gmac {' '.join(self.args)} -> exit {self.code} in {self.seconds:.1f}s\n"
-            f"--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-6000:]}"
-        )
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
 
 
 def gmac_command() -> list[str]:
