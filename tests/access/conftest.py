@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.gmac_process import gmac_command
 
 REPO = Path(__file__).resolve().parents[2]
 Gmac = Callable[..., subprocess.CompletedProcess[str]]
@@ -45,7 +46,7 @@ def project(tmp_path: Path) -> Path:
 def gmac(project: Path) -> Gmac:
     def run(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "gmac", *args],
+            gmac_command(*args),
             cwd=project,
             input=stdin,
             capture_output=True,

@@ -6,7 +6,6 @@ import itertools
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from gmac.cluster import ControlPlane
+from tests.gmac_process import gmac_command
 
 REPO = Path(__file__).resolve().parents[2]
 ACTOR = "gmackie"  # the one user the example project's `access` rules allow
@@ -60,7 +60,7 @@ class Project:
     def start(self, *args: str) -> subprocess.Popen[str]:
         """`gmac ARGS --specs SPECS` in the project's folder, not waited for."""
         return subprocess.Popen(
-            [sys.executable, "-m", "gmac", *args, "--specs", str(self.specs)],
+            gmac_command(*args, "--specs", str(self.specs)),
             cwd=self.root,
             env=self.env_vars,
             stdout=subprocess.PIPE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -17,6 +16,7 @@ from gmac.engine.cluster_watch import api_server, cluster_watch
 from gmac.models.project import KubernetesTarget
 from tests.cluster._project import REPO
 from tests.cluster.conftest import missing
+from tests.gmac_process import gmac_command
 
 
 def test_staging_modules_come_from_the_kubernetes_go_mod() -> None:
@@ -52,7 +52,7 @@ def test_certificates_are_made_once_and_kept(tmp_path: Path) -> None:
 
 def _gmac(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gmac", "dev", "cluster", *args],
+        gmac_command("dev", "cluster", *args),
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pulumi
@@ -19,6 +18,7 @@ from gmac.compile._program import integrations_to_compile
 from gmac.models import TursoIntegration
 from gmac.validate import Spec
 from tests.compile.conftest import EXAMPLE_SPECS, REPO, graph_of, make_spec
+from tests.gmac_process import gmac_command
 
 SERVICE = "gmac:index:Service"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -189,7 +189,7 @@ def test_gmac_graph_of_many_services_prints_nothing_else(tmp_path: Path) -> None
         }
         (specs / "services" / f"s{i}.yaml").write_text(yaml.safe_dump(service), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "gmac", "graph", "--env", "production", "--specs", str(specs)],
+        gmac_command("graph", "--env", "production", "--specs", str(specs)),
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.gmac_process import run_gmac, start_gmac
 from tests.gmac_result import Result
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,14 +52,6 @@ def toolchain() -> Any:
     return found
 
 
-def gmac_command() -> list[str]:
-    """The console script installed beside this interpreter (the venv's in CI)."""
-    beside = Path(sys.executable).parent / "gmac"
-    found = str(beside) if beside.exists() else shutil.which("gmac")
-    assert found, "the gmac console script is not installed: pip install -e ."
-    return [found]
-
-
 def base_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     # The example project lets only gmackie apply (access.users).
@@ -81,31 +73,13 @@ class Project:
     # -- running gmac ------------------------------------------------------------------
 
     def start(self, *args: str, **popen: Any) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [*gmac_command(), *args],
-            cwd=self.root,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            **popen,
-        )
+        return start_gmac(args, cwd=self.root, env=self.env, **popen)
 
     def run(
         self, *args: str, timeout: float = 180, extra_env: dict[str, str] | None = None
     ) -> Result:
         env = {**self.env, **(extra_env or {})}
-        start = time.monotonic()
-        proc = subprocess.run(
-            [*gmac_command(), *args],
-            cwd=self.root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        result = Result(args, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+        result = run_gmac(args, cwd=self.root, env=env, timeout=timeout)
         self.record(result.stdout, result.stderr)
         return result
 

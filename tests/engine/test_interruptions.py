@@ -117,7 +117,7 @@ def test_a_second_apply_fails_at_once_naming_the_holder(project: Project, tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("victims", ["gmac", "gmac-and-engine"])
+@pytest.mark.parametrize("victims", ["gmac-only", "gmac-and-engine"])
 def test_an_apply_killed_half_way_is_recovered(
     project: Project, tmp_path: Path, victims: str
 ) -> None:
@@ -131,7 +131,7 @@ def test_an_apply_killed_half_way_is_recovered(
     try:
         wait_for(lambda: progress_lines(log) > 0, 120, "the apply to change resources", proc)
         engine = children_of(proc.pid)
-        if victims == "gmac":
+        if victims == "gmac-only":
             proc.send_signal(signal.SIGKILL)
         else:
             engine = kill_tree(proc.pid)[1:]
@@ -152,7 +152,7 @@ def test_an_apply_killed_half_way_is_recovered(
         released = project.ok("unlock", "--env", ENV)
         assert f"{ENV}: released 1 lock(s)" in released.stdout
         after = project.ok("apply", "--env", ENV, "--yes")
-    if victims == "gmac":
+    if victims == "gmac-only":
         assert after.code == 0 and "unlock" not in after.stderr, str(after)
     assert_converged(project)
     rendered = project.rendered()

@@ -12,8 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import yaml
 
 from gmac.engine.secret_values import variable_name
 from gmac.servers import STRIPE_MOCK_KEY
+from tests.gmac_process import run_gmac, start_gmac
 from tests.gmac_result import Result
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,13 +46,6 @@ MIGRATIONS = {
 _SCRUBBED_PREFIXES = ("GMAC_", "PULUMI_")
 
 
-def gmac_command() -> list[str]:
-    beside = Path(sys.executable).parent / "gmac"
-    found = str(beside) if beside.exists() else shutil.which("gmac")
-    assert found, "the gmac console script is not installed: pip install -e ."
-    return [found]
-
-
 @dataclass
 class LiveProject:
     root: Path
@@ -61,30 +53,13 @@ class LiveProject:
     outputs: list[str] = field(default_factory=list)
 
     def run(self, *args: str, timeout: float = 300) -> Result:
-        start = time.monotonic()
-        proc = subprocess.run(
-            [*gmac_command(), *args],
-            cwd=self.root,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        result = Result(args, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+        result = run_gmac(args, cwd=self.root, env=self.env, timeout=timeout)
         self.outputs.extend([result.stdout, result.stderr])
         return result
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [*gmac_command(), *args],
-            cwd=self.root,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        return start_gmac(
+            args, cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
 
     def ok(self, *args: str, code: int = 0, timeout: float = 300) -> Result:

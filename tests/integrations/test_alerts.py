@@ -17,12 +17,12 @@ import pytest
 from gmac.alerts import Alertmanager, Matcher, parse_duration
 from gmac.errors import UsageError
 from gmac.servers import Server
-from tests.integrations.live import gmac_command
+from tests.gmac_process import gmac_command
 
 
 def _gmac(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*gmac_command(), *args],
+        gmac_command(*args),
         capture_output=True,
         text=True,
         timeout=120,
@@ -130,7 +130,7 @@ def test_an_unreachable_alertmanager_is_one_clear_message() -> None:
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}"
     result = subprocess.run(
-        [*gmac_command(), "alerts", "list"],
+        gmac_command("alerts", "list"),
         capture_output=True,
         text=True,
         timeout=120,

@@ -15,6 +15,7 @@ import pytest
 
 from gmac import servers
 from gmac.toolchain import find
+from tests.gmac_process import gmac_command
 from tests.integrations.conftest import require
 
 ROOT = Path(__file__).parents[2]
@@ -86,7 +87,7 @@ class Project:
 
     def gmac(self, *args: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            ["gmac", *args],
+            gmac_command(*args),
             cwd=self.root,
             env=self.env,
             capture_output=True,

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.gmac_process import gmac_command
+
 WORKFLOWS = sorted((Path(__file__).parents[2] / "examples" / "workflows").glob("*/gmac.yaml"))
 GMAC = re.compile(r"\.venv/bin/gmac\s+([^\n|;&]*)")
 
@@ -28,7 +30,7 @@ def _gmac_calls(workflow: Path) -> list[list[str]]:
 
 def _help(command: list[str]) -> str:
     result = subprocess.run(
-        ["gmac", *command, "--help"], capture_output=True, text=True, check=False
+        gmac_command(*command, "--help"), capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, f"gmac {' '.join(command)}: {result.stderr}"
     return result.stdout

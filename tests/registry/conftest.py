@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from gmac.registry import Registry
+from tests.gmac_process import gmac_command
 
 REPO = Path(__file__).resolve().parents[2]
 Gmac = Callable[..., subprocess.CompletedProcess[str]]
@@ -47,7 +47,7 @@ def db_path(root: Path, registry: Registry) -> Path:
 def gmac(root: Path) -> Gmac:
     def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "gmac", *args],
+            gmac_command(*args),
             cwd=root,
             stdin=subprocess.DEVNULL,
             capture_output=True,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 from gmac.secrets import Identity, SecretStore
 from gmac.validate import Spec, validate_directory
+from tests.gmac_process import gmac_command
 
 REPO = Path(__file__).resolve().parents[2]
 CANARY = "canary-7f3c1e9a-d2b4-4c8e-9a61-5e0f8b2d4c17"
@@ -78,7 +78,7 @@ def local_spec(specs: Path) -> Spec:
 def gmac(project: Path) -> Iterator[Gmac]:
     def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "gmac", *args],
+            gmac_command(*args),
             cwd=project,
             input=stdin,
             capture_output=True,

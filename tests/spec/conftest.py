@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from gmac.errors import SpecError
 from gmac.validate import Spec, validate_directory
+from tests.gmac_process import gmac_command
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SPECS = REPO / "specs"
@@ -86,16 +86,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SpecPro
     yield SpecProject(tmp_path)
 
 
-def gmac_command() -> list[str]:
-    """The installed `gmac` console script of the interpreter running the tests."""
-    beside = Path(sys.executable).parent / "gmac"
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("gmac")
-    assert found, "the gmac console script is not installed: pip install -e '.[dev]'"
-    return [found]
-
-
 def run_gmac(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -103,7 +93,7 @@ def run_gmac(
     inherited = {k: v for k, v in os.environ.items() if k not in ("GMAC_DEBUG", "GMAC_SPECS")}
     environment = {**inherited, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
     result = subprocess.run(
-        [*gmac_command(), *args],
+        gmac_command(*args),
         cwd=cwd,
         env=environment,
         capture_output=True,

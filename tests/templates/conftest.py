@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.gmac_process import gmac_command
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SPECS = REPO / "specs"
@@ -75,7 +76,7 @@ def run(
 def gmac(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The gmac command line as a user runs it (never raises; check returncode)."""
     return subprocess.run(
-        [sys.executable, "-m", "gmac", *args],
+        gmac_command(*args),
         cwd=cwd,
         input=stdin,
         capture_output=True,
