@@ -1,12 +1,12 @@
 """What applying costs against a real API server: `gmac apply`, then a plan with no changes.
 
     python bench/cluster_bench.py                  # 10 and 50 services
-    python bench/cluster_bench.py --sizes 10 --kubeconfig .gmac/cluster/kubeconfig
+    python bench/cluster_bench.py --sizes 10 --kubeconfig .gmac/dev/cluster/kubeconfig
 
 Each size is a fresh project (its own namespace and state) of N services, each compiled to
 ten objects (Deployment, Service, Ingress, ConfigMap, Secret, HorizontalPodAutoscaler,
 PodDisruptionBudget, ServiceMonitor, PrometheusRule, plus the namespace once), applied to the
-local control plane (`gmac.cluster`, started here unless --kubeconfig names a running one)
+local control plane (`gmac.dev.cluster`, started here unless --kubeconfig names a running one)
 through the real engine: the Pulumi CLI and the Kubernetes provider, server-side apply, and
 the provider waiting until every Deployment, Service and Ingress is ready (kwok runs the pods).
 
@@ -156,7 +156,7 @@ def main() -> int:
     parser.add_argument("--json-out", type=Path)
     options = parser.parse_args()
 
-    from gmac.cluster import ControlPlane, find
+    from gmac.dev.cluster import ControlPlane, find
 
     plane = None
     kubeconfig = options.kubeconfig

@@ -201,7 +201,7 @@ def run_baseline(action: str, folder: Path, count: int) -> int:
     """Preview or apply the hand-written program; print the objects it would create."""
     from pulumi import automation as auto
 
-    from gmac.toolchain import find
+    from gmac.engine.toolchain import find
 
     toolchain = find()
     if toolchain is None:

@@ -1,6 +1,6 @@
 """`gmac dev cluster install|up|down|kubeconfig`: a local control plane to apply to.
 
-Registered on the main app by gmac.cli; the work is gmac.cluster's.
+Registered on the main app by gmac.cli; the work is gmac.dev.cluster's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import typer
 from gmac.cli_common import err, out, run_command
 
 if TYPE_CHECKING:
-    from gmac.cluster import Binaries
+    from gmac.dev.cluster import Binaries
 
 app = typer.Typer(help="Tools for working on gmac and its specs locally.", no_args_is_help=True)
 cluster_app = typer.Typer(
@@ -27,7 +27,7 @@ DirOption = Annotated[
     Path,
     typer.Option("--dir", envvar="GMAC_CLUSTER_DIR", help="Where the cluster keeps its state."),
 ]
-DEFAULT_DIR = Path(".gmac/cluster")
+DEFAULT_DIR = Path(".gmac/dev/cluster")
 
 
 def _progress(line: str) -> None:
@@ -35,7 +35,7 @@ def _progress(line: str) -> None:
 
 
 def _binaries() -> Binaries:
-    from gmac.cluster import find, install
+    from gmac.dev.cluster import find, install
 
     found = find()
     if found is not None:
@@ -50,7 +50,7 @@ def install_command() -> None:
     Go modules (first time: about half an hour on two cores), cached in ~/.cache/gmac."""
 
     def body() -> None:
-        from gmac.cluster import disk_usage, install, version_dir
+        from gmac.dev.cluster import disk_usage, install, version_dir
 
         binaries = install(progress=_progress)
         size = disk_usage(version_dir()) / 2**20
@@ -69,7 +69,7 @@ def up_command(
     """Start the control plane in the background and wait until it is ready."""
 
     def body() -> None:
-        from gmac.cluster import CONTEXT, read_state, up
+        from gmac.dev.cluster import CONTEXT, read_state, up
 
         plane = up(state_dir, _binaries(), port=port, progress=_progress)
         state = read_state(state_dir) or {}
@@ -94,7 +94,7 @@ def down_command(state_dir: DirOption = DEFAULT_DIR) -> None:
     """Stop every process `up` started; the cluster's data is kept for the next `up`."""
 
     def body() -> None:
-        from gmac.cluster import down
+        from gmac.dev.cluster import down
 
         stopped = down(state_dir, progress=_progress)
         out.print(f"stopped {', '.join(stopped)}" if stopped else "nothing was running")

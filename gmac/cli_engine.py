@@ -228,13 +228,9 @@ def register(app: typer.Typer) -> None:  # noqa: PLR0915 - one nested function p
         """Build or find the Pulumi CLI, its Kubernetes provider and the plugin scripts."""
 
         def body() -> None:
-            from gmac.errors import ToolchainMissingError
-            from gmac.toolchain import ToolchainError, install
+            from gmac.dev.toolchain import install
 
-            try:
-                toolchain = install(progress=lambda line: err.print(line, markup=False))
-            except ToolchainError as error:
-                raise ToolchainMissingError(str(error)) from None
+            toolchain = install(progress=lambda line: err.print(line, markup=False))
             out.print(
                 f"pulumi: {toolchain.pulumi}\nPULUMI_HOME: {toolchain.pulumi_home}", markup=False
             )

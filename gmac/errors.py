@@ -4,6 +4,8 @@
     ├── SpecError              the specs are wrong; carries every Problem found, not only the first
     ├── UsageError             the command line asks for something that does not exist
     ├── ToolchainMissingError  a tool gmac needs is not installed; says how to install it
+    ├── BuildError             a tool gmac builds for itself (the Pulumi toolchain, the local
+    │                          control plane, a test server) failed to build; names the step
     ├── IntegrationError       a remote API (Gitea, Stripe, Turso, the cluster building images)
     │                          refused or failed a call: `gitea: token rejected (401)`
     ├── SecretsError           the secret store cannot do what was asked: an undeclared name, a
@@ -72,6 +74,10 @@ class UsageError(GmacError):
 
 class ToolchainMissingError(GmacError):
     pass
+
+
+class BuildError(GmacError):
+    """A build step failed; the message names the step and ends with the tool's output."""
 
 
 class EngineError(GmacError):

@@ -19,6 +19,7 @@ from gmac.engine.secret_values import variable_name
 from gmac.engine.settings import engine_settings
 from gmac.engine.stack import RunResult, StackOptions, StackSession
 from gmac.engine.steps import StepRecord
+from gmac.engine.toolchain import Toolchain, default_cache_root, find
 from gmac.errors import (
     GmacError,
     PlanMismatchError,
@@ -36,7 +37,6 @@ from gmac.plan import (
     render_json,
 )
 from gmac.registry import authorize_action, record_drift, recorded, run_secrets
-from gmac.toolchain import Toolchain, default_cache_root, find
 from gmac.validate import Spec, validate_directory
 
 # Deleting or replacing these loses data: protected environments need --allow-destroy.

@@ -21,9 +21,9 @@ from gmac.engine.events import EventCollector, StepListener
 from gmac.engine.lock import read_holder, stack_lock
 from gmac.engine.settings import STATE_DIR, EngineSettings
 from gmac.engine.steps import StepRecord
+from gmac.engine.toolchain import Toolchain
 from gmac.engine.workspace import workspace_options
 from gmac.errors import EngineError, LockHeldError
-from gmac.toolchain import Toolchain
 
 PROJECT_NAME_FALLBACK = "gmac"
 

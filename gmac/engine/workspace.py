@@ -6,8 +6,8 @@ from pulumi import automation as auto
 
 from gmac.engine.command import EngineCommand
 from gmac.engine.settings import EngineSettings
+from gmac.engine.toolchain import Toolchain
 from gmac.errors import EngineError
-from gmac.toolchain import Toolchain
 
 
 def engine_environment(settings: EngineSettings, toolchain: Toolchain) -> dict[str, str]:

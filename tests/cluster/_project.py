@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gmac.cluster import ControlPlane
+from gmac.dev.cluster import ControlPlane
 from tests.gmac_process import gmac_command
 
 REPO = Path(__file__).resolve().parents[2]

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from gmac.cluster import ControlPlane
-from gmac.cluster import find as find_binaries
-from gmac.toolchain import find as find_toolchain
+from gmac.dev.cluster import ControlPlane
+from gmac.dev.cluster import find as find_binaries
+from gmac.engine.toolchain import find as find_toolchain
 from tests.cluster._project import Project, make_project
 
 

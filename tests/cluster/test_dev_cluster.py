@@ -1,4 +1,4 @@
-"""`gmac dev cluster up|down|kubeconfig`, and the pieces of gmac.cluster that need no binary."""
+"""`gmac dev cluster up|down|kubeconfig`, and the pieces of gmac.dev.cluster that need no binary."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import yaml
 from cryptography import x509
 
-from gmac.cluster import find
-from gmac.cluster._build import _staging_modules
-from gmac.cluster._certs import ensure_pki
-from gmac.cluster._processes import is_ours
+from gmac.dev.cluster import find
+from gmac.dev.cluster._build import _staging_modules
+from gmac.dev.cluster._certs import ensure_pki
+from gmac.dev.cluster._processes import is_ours
 from gmac.engine.cluster_watch import api_server, cluster_watch
 from gmac.models.project import KubernetesTarget
 from tests.cluster._project import REPO

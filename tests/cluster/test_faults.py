@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gmac.cluster import ControlPlane
+from gmac.dev.cluster import ControlPlane
 from tests.cluster._objects import Cluster, Ref, compiled, stack_state, wait_for
 from tests.cluster._project import Project
 

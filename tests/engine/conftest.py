@@ -41,7 +41,7 @@ _SCRUBBED_PREFIXES = ("GMAC_", "PULUMI_")
 @pytest.fixture(scope="session")
 def toolchain() -> Any:
     """The Pulumi CLI and Kubernetes provider that `gmac toolchain install` built."""
-    from gmac.toolchain import find
+    from gmac.engine.toolchain import find
 
     found = find()
     if found is None:

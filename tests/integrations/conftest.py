@@ -1,5 +1,5 @@
 """Real servers for the integration tests, each started once per session on a free port of
-127.0.0.1 and stopped at the end (`gmac.servers`):
+127.0.0.1 and stopped at the end (`gmac.dev.servers`):
 
 - `gitea`: Gitea built from its Go module, an admin token, and the organization `gmac`;
 - `stripe_mock`: stripe-mock, with a `stripe_proxy` in front that records what reached it
@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from gmac import servers
+from gmac.dev import servers
 from tests.integrations.turso_api import TursoApi, serve
 
 INSTALL_HINT = "run scripts/install-servers"

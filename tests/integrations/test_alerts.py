@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from gmac.alerts import Alertmanager, Matcher, parse_duration
+from gmac.dev.servers import Server
 from gmac.errors import UsageError
-from gmac.servers import Server
 from tests.gmac_process import gmac_command
 
 

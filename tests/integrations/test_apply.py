@@ -27,8 +27,8 @@ import libsql_client
 import pytest
 import yaml
 
-from gmac import servers
-from gmac.toolchain import find
+from gmac.dev import servers
+from gmac.engine.toolchain import find
 from tests.integrations.conftest import TURSO_TOKEN, Delivery, Receiver, RecordingProxy, require
 from tests.integrations.live import ENV, MIGRATIONS, LiveProject, make_live_project
 from tests.integrations.turso_api import TursoApi

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from gmac.dev.servers import Gitea
 from gmac.errors import IntegrationError
 from gmac.providers import (
     GiteaBranchProtectionProvider,
@@ -22,7 +23,6 @@ from gmac.providers import (
     GiteaWebhookProvider,
 )
 from gmac.providers._gitea import INITIAL_COMMIT_MESSAGE
-from gmac.servers import Gitea
 from tests.integrations.conftest import GITEA_ORG, Delivery, Receiver
 
 FILES = {

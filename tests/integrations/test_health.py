@@ -14,8 +14,8 @@ import libsql_client
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from gmac.dev.servers import Gitea, Server
 from gmac.providers import TursoDatabaseProvider
-from gmac.servers import Gitea, Server
 from tests.integrations.conftest import GITEA_ORG, TURSO_TOKEN, Receiver, RecordingProxy
 from tests.integrations.live import ENV, LiveProject, make_live_project
 from tests.integrations.turso_api import TursoApi

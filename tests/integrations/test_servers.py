@@ -1,4 +1,4 @@
-"""gmac.servers itself: the cache is recognised without building, a server started on a free
+"""gmac.dev.servers itself: the cache is recognised without building, a server started on a free
 127.0.0.1 port stops with everything it started, one that cannot start says why."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gmac import servers
-from gmac.servers import ServerError, ServerProcess
+from gmac.dev import servers
+from gmac.dev.servers import ServerError, ServerProcess
 from tests.integrations.conftest import require
 
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from gmac.dev.servers import STRIPE_MOCK_KEY, Server
 from gmac.errors import IntegrationError
 from gmac.providers import (
     StripePriceProvider,
@@ -20,7 +21,6 @@ from gmac.providers import (
     StripeWebhookEndpointProvider,
     _http,
 )
-from gmac.servers import STRIPE_MOCK_KEY, Server
 from tests.integrations.conftest import Forwarded, RecordingProxy
 
 CREATES = ("/v1/products", "/v1/prices", "/v1/webhook_endpoints")

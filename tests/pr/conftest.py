@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gmac import servers
-from gmac.toolchain import find
+from gmac.dev import servers
+from gmac.engine.toolchain import find
 from tests.gmac_process import gmac_command
 from tests.integrations.conftest import require
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from gmac.dev.servers import Gitea
 from gmac.plan import MARKDOWN_LIMIT, Change, Plan
 from gmac.pr import PullRequest, upsert_plan_comment
 from gmac.pr.comments import marker
 from gmac.providers import HttpApi
-from gmac.servers import Gitea
 from tests.pr.conftest import ORG, REPO, Project, Pulls
 
 

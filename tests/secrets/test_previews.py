@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gmac.toolchain import find
+from gmac.engine.toolchain import find
 from tests.secrets.conftest import CANARY, Gmac, must_be_real, no_traceback
 
 

@@ -1,6 +1,6 @@
 """Build the control plane's binaries from Go modules, and cache them with its CRDs.
 
-Everything lands in ``~/.cache/gmac/cluster/vKUBERNETES/``:
+Everything lands in ``~/.cache/gmac/dev/cluster/vKUBERNETES/``:
 
 - ``bin/kube-apiserver``, ``bin/kube-controller-manager``, ``bin/kube-scheduler``: built
   from ``k8s.io/kubernetes`` through a wrapper module whose ``replace`` lines map every
@@ -21,14 +21,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gmac.cluster._errors import ClusterError
-from gmac.toolchain import ToolchainError, _go_env, _module_dir, _run, _write_if_changed
+from gmac.dev import gobuild
+from gmac.dev.cluster._errors import ClusterError
+from gmac.errors import BuildError
+from gmac.fs import write_if_changed
 
 KUBERNETES_VERSION = "1.35.4"
 KINE_VERSION = "0.17.5"
@@ -119,7 +120,7 @@ def _stamp_text() -> str:
 
 
 def default_cache_root() -> Path:
-    """$GMAC_CLUSTER_CACHE, else ~/.cache/gmac/cluster; read at each call, not at import."""
+    """$GMAC_CLUSTER_CACHE, else ~/.cache/gmac/dev/cluster; read at each call, not at import."""
     override = os.environ.get(CACHE_VARIABLE)
     return Path(override).expanduser() if override else DEFAULT_CACHE_ROOT
 
@@ -142,25 +143,6 @@ def find(cache_root: Path | None = None) -> Binaries | None:
 # ---------------------------------------------------------------- Go builds
 
 
-def _build_env() -> dict[str, str]:
-    env = _go_env()  # CGO_ENABLED=0, Go on PATH
-    # Two cores: two packages at a time keeps the peak memory of the kubernetes build low.
-    env["GOFLAGS"] = " ".join([env.get("GOFLAGS", ""), "-p=2"]).strip()
-    return env
-
-
-def _wrapper(build_dir: Path, name: str, go_version: str, extra: str = "") -> None:
-    text = f"module gmac.local/cluster/{name}\n\ngo {go_version}\n{extra}"
-    # `go get` rewrites go.mod; what gmac wrote is kept beside it, so that go.mod and go.sum
-    # are only started afresh when the wrapper itself changes.
-    written = build_dir / "go.mod.gmac"
-    if not written.is_file() or written.read_text() != text:
-        build_dir.mkdir(parents=True, exist_ok=True)
-        (build_dir / "go.mod").write_text(text)
-        (build_dir / "go.sum").unlink(missing_ok=True)
-        written.write_text(text)
-
-
 def _go_build(
     step: str,
     build_dir: Path,
@@ -170,18 +152,13 @@ def _go_build(
     require: Sequence[str],
     ldflags: str,
 ) -> None:
-    """`go get` the packages at their versions, then build them all in one `go build`."""
-    env = _build_env()
-    _run(f"{step}: resolving modules", ["go", "get", *require], cwd=build_dir, env=env)
-    out_dir = build_dir / "out"
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir()
-    cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", f"{out_dir}/", *packages]
-    _run(step, cmd, cwd=build_dir, env=env)
-    for output in outputs:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / output.name).replace(output)
-    out_dir.rmdir()
+    # Two cores: two packages at a time keeps the peak memory of the kubernetes build low.
+    env = gobuild.go_env(parallel=2)
+    gobuild.build(step, build_dir, packages, outputs, require=require, ldflags=ldflags, env=env)
+
+
+def _wrapper(build_dir: Path, name: str, go_version: str, extra: str = "") -> None:
+    gobuild.wrapper_module(build_dir, f"cluster/{name}", go_version, extra)
 
 
 _STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s*=>\s*\./staging/", re.MULTILINE)
@@ -193,7 +170,7 @@ def _staging_modules(go_mod: str) -> list[str]:
 
 
 def _kubernetes_wrapper(build_dir: Path) -> None:
-    module_dir = _module_dir(KUBERNETES_MODULE, f"v{KUBERNETES_VERSION}")
+    module_dir = gobuild.module_dir(KUBERNETES_MODULE, f"v{KUBERNETES_VERSION}")
     staging = _staging_modules((module_dir / "go.mod").read_text())
     if not staging:
         raise ClusterError(
@@ -271,7 +248,7 @@ def _build_kwok(root: Path, progress: Progress) -> None:
 
 
 def _copy_crds(root: Path, progress: Progress) -> None:
-    module_dir = _module_dir(PROMETHEUS_OPERATOR_MODULE, f"v{PROMETHEUS_OPERATOR_VERSION}")
+    module_dir = gobuild.module_dir(PROMETHEUS_OPERATOR_MODULE, f"v{PROMETHEUS_OPERATOR_VERSION}")
     for name in CRD_FILES:
         source = module_dir / CRD_DIR_IN_MODULE / name
         if not source.is_file():
@@ -279,12 +256,12 @@ def _copy_crds(root: Path, progress: Progress) -> None:
                 f"CRDs: {PROMETHEUS_OPERATOR_MODULE}@v{PROMETHEUS_OPERATOR_VERSION} has no "
                 f"{CRD_DIR_IN_MODULE}/{name}"
             )
-        _write_if_changed(root / "crds" / name, source.read_text())
+        write_if_changed(root / "crds" / name, source.read_text())
     progress(f"CRDs from {PROMETHEUS_OPERATOR_MODULE}@v{PROMETHEUS_OPERATOR_VERSION}")
 
 
 def _write_kwok_stages(root: Path) -> None:
-    module_dir = _module_dir(KWOK_MODULE, f"v{KWOK_VERSION}")
+    module_dir = gobuild.module_dir(KWOK_MODULE, f"v{KWOK_VERSION}")
     documents = []
     for name in KWOK_STAGE_FILES:
         source = module_dir / name
@@ -292,7 +269,7 @@ def _write_kwok_stages(root: Path) -> None:
             raise ClusterError(f"kwok stages: {KWOK_MODULE}@v{KWOK_VERSION} has no {name}")
         documents.append(source.read_text().strip() + "\n")
     documents.append(INGRESS_STAGE)
-    _write_if_changed(root / "kwok-stages.yaml", "---\n".join(documents))
+    write_if_changed(root / "kwok-stages.yaml", "---\n".join(documents))
 
 
 # ---------------------------------------------------------------- entry point
@@ -314,7 +291,7 @@ def install(cache_root: Path | None = None, progress: Progress = print) -> Binar
             _build_kwok(root, progress)
         _copy_crds(root, progress)
         _write_kwok_stages(root)
-    except ToolchainError as error:
+    except BuildError as error:
         raise ClusterError(str(error)) from None
     (root / STAMP).write_text(_stamp_text())
     return binaries

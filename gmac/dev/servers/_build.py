@@ -1,6 +1,6 @@
 """Building the servers from their Go modules into the cache, once.
 
-    ~/.cache/gmac/servers/            ($GMAC_SERVERS_CACHE)
+    ~/.cache/gmac/dev/servers/            ($GMAC_SERVERS_CACHE)
     ├── gitea/v1.26.0/
     │   ├── bin/gitea                 sqlite tags, CGO, no `bindata`
     │   ├── assets/{templates,options,public}   read at run time (STATIC_ROOT_PATH)
@@ -20,15 +20,16 @@ Without the `bindata` tag Gitea reads its templates, locale options and public f
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from gmac.dev import gobuild
+from gmac.errors import BuildError
 
 GITEA_MODULE = "code.gitea.io/gitea"
 GITEA_VERSION = "v1.26.0"
@@ -44,17 +45,12 @@ PUSHGATEWAY_BINARY = "prometheus-pushgateway"
 CACHE_VARIABLE = "GMAC_SERVERS_CACHE"
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "servers"
 STAMP = ".complete"
-GO_FALLBACK = "/usr/local/go/bin"
 
 Progress = Callable[[str], None]
 
 
-class BuildError(RuntimeError):
-    """A build step failed; the message names the step and ends with the tool's output."""
-
-
 def cache_root() -> Path:
-    """$GMAC_SERVERS_CACHE, else ~/.cache/gmac/servers; read at each call."""
+    """$GMAC_SERVERS_CACHE, else ~/.cache/gmac/dev/servers; read at each call."""
     override = os.environ.get(CACHE_VARIABLE)
     return Path(override).expanduser() if override else DEFAULT_CACHE_ROOT
 
@@ -102,62 +98,6 @@ def find_pushgateway() -> Path | None:
     return Path(found) if found else None
 
 
-# Running tools ------------------------------------------------------------------------------
-
-
-def _tail(text: str, lines: int = 25) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
-
-
-def _go_env(cgo: bool) -> dict[str, str]:
-    env = dict(os.environ)
-    env["CGO_ENABLED"] = "1" if cgo else "0"
-    if shutil.which("go", path=env.get("PATH")) is None and Path(GO_FALLBACK).is_dir():
-        env["PATH"] = os.pathsep.join([env.get("PATH", ""), GO_FALLBACK])
-    return env
-
-
-def _run(
-    step: str, cmd: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
-) -> str:
-    """Run a tool; on failure raise BuildError with the last lines of its output."""
-    try:
-        proc = subprocess.run(
-            list(cmd),
-            cwd=cwd,
-            env=None if env is None else dict(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-        )
-    except OSError as error:
-        raise BuildError(f"{step}: cannot run {cmd[0]}: {error}") from None
-    if proc.returncode != 0:
-        raise BuildError(
-            f"{step} failed (exit {proc.returncode}): {' '.join(cmd)}\n{_tail(proc.stdout)}"
-        )
-    return proc.stdout
-
-
-def _module_dir(module: str, version: str) -> Path:
-    """Download a module (read-only, into GOMODCACHE) and return its folder."""
-    step = f"downloading {module}@{version}"
-    output = _run(
-        step,
-        ["go", "mod", "download", "-json", f"{module}@{version}"],
-        cwd=Path(tempfile.gettempdir()),
-        env=_go_env(cgo=False),
-    )
-    try:
-        data = json.loads(output)
-    except json.JSONDecodeError:
-        raise BuildError(f"{step}: unexpected output\n{_tail(output)}") from None
-    if data.get("Error"):
-        raise BuildError(f"{step}: {data['Error']}")
-    return Path(str(data["Dir"]))
-
-
 def _stamp(folder: Path, version: str) -> None:
     (folder / STAMP).write_text(version + "\n", encoding="utf-8")
 
@@ -175,18 +115,18 @@ def build_gitea(root: Path | None = None, progress: Progress = print) -> GiteaBu
         raise BuildError("building gitea: no C compiler (gcc): sqlite needs CGO")
     folder = _gitea_dir(root)
     binary = folder / "bin" / "gitea"
-    source = _module_dir(GITEA_MODULE, GITEA_VERSION)
+    source = gobuild.module_dir(GITEA_MODULE, GITEA_VERSION)
     progress(f"servers: building gitea {GITEA_VERSION} (tags: {GITEA_TAGS}; ~20 min cold)")
     start = time.monotonic()
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(f"gitea.{os.getpid()}.tmp")
     plain_version = GITEA_VERSION.lstrip("v")
     ldflags = f'-s -w -X "main.Version={plain_version}" -X "main.Tags={GITEA_TAGS}"'
-    _run(
+    gobuild.run(
         f"building gitea {GITEA_VERSION}",
         ["go", "build", "-trimpath", "-tags", GITEA_TAGS, "-ldflags", ldflags, "-o", str(partial)],
         cwd=source,
-        env=_go_env(cgo=True),
+        env=gobuild.go_env(cgo=True),
     )
     partial.replace(binary)
     progress(f"servers: gitea built in {time.monotonic() - start:.0f}s")
@@ -212,10 +152,10 @@ def build_stripe_mock(root: Path | None = None, progress: Progress = print) -> P
     folder = _stripe_mock_dir(root)
     progress(f"servers: building stripe-mock {STRIPE_MOCK_VERSION}")
     start = time.monotonic()
-    env = _go_env(cgo=False)
+    env = gobuild.go_env()
     env["GOBIN"] = str(folder / "bin")
     target = f"{STRIPE_MOCK_MODULE}@{STRIPE_MOCK_VERSION}"
-    _run(
+    gobuild.run(
         f"building stripe-mock {STRIPE_MOCK_VERSION}",
         ["go", "install", "-trimpath", "-ldflags", "-s -w", target],
         cwd=Path(tempfile.gettempdir()),

@@ -5,17 +5,16 @@
     Alertmanager   Debian's prometheus-alertmanager
     Pushgateway    Debian's prometheus-pushgateway
 
-`install()` (or `python -m gmac.servers install`, or scripts/install-servers) builds what is
+`install()` (or `python -m gmac.dev.servers install`, or scripts/install-servers) builds what is
 missing, idempotently; `find_*` never builds. `start_*(home)` starts one server in the
 folder `home` on a free port and returns its handle; `stop()` ends it and its children.
 """
 
-from gmac.servers._build import (
+from gmac.dev.servers._build import (
     ALERTMANAGER_BINARY,
     GITEA_VERSION,
     PUSHGATEWAY_BINARY,
     STRIPE_MOCK_VERSION,
-    BuildError,
     GiteaBuild,
     build_gitea,
     build_stripe_mock,
@@ -26,8 +25,8 @@ from gmac.servers._build import (
     find_stripe_mock,
     install,
 )
-from gmac.servers._process import ServerError, ServerProcess, answers, free_port
-from gmac.servers._servers import (
+from gmac.dev.servers._process import ServerError, ServerProcess, answers, free_port
+from gmac.dev.servers._servers import (
     GITEA_ADMIN,
     STRIPE_MOCK_KEY,
     Gitea,
@@ -37,6 +36,7 @@ from gmac.servers._servers import (
     start_pushgateway,
     start_stripe_mock,
 )
+from gmac.errors import BuildError
 
 __all__ = [
     "ALERTMANAGER_BINARY",

@@ -25,12 +25,12 @@ from typing import Any
 
 import yaml
 
-from gmac.cluster._api import ApiClient
-from gmac.cluster._build import Binaries
-from gmac.cluster._certs import Pki, ensure_pki
-from gmac.cluster._errors import ClusterError
-from gmac.cluster._kubeconfig import CONTEXT, kubeconfig_text, write_kubeconfig
-from gmac.cluster._processes import (
+from gmac.dev.cluster._api import ApiClient
+from gmac.dev.cluster._build import Binaries
+from gmac.dev.cluster._certs import Pki, ensure_pki
+from gmac.dev.cluster._errors import ClusterError
+from gmac.dev.cluster._kubeconfig import CONTEXT, kubeconfig_text, write_kubeconfig
+from gmac.dev.cluster._processes import (
     Running,
     free_port,
     is_ours,

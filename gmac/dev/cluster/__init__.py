@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gmac.cluster._build import (
+from gmac.dev.cluster._build import (
     BINARIES,
     KINE_VERSION,
     KUBERNETES_VERSION,
@@ -27,7 +27,7 @@ from gmac.cluster._build import (
     install,
     version_dir,
 )
-from gmac.cluster._control_plane import (
+from gmac.dev.cluster._control_plane import (
     NODE_NAME,
     ControlPlane,
     Progress,
@@ -35,9 +35,9 @@ from gmac.cluster._control_plane import (
     recorded_processes,
     stop_recorded,
 )
-from gmac.cluster._errors import ClusterError
-from gmac.cluster._kubeconfig import CONTEXT
-from gmac.cluster._processes import port_open
+from gmac.dev.cluster._errors import ClusterError
+from gmac.dev.cluster._kubeconfig import CONTEXT
+from gmac.dev.cluster._processes import port_open
 
 DEFAULT_STATE_DIR = Path(".gmac") / "cluster"
 

@@ -11,7 +11,7 @@ import json
 import ssl
 from typing import Any
 
-from gmac.cluster._certs import Pki
+from gmac.dev.cluster._certs import Pki
 
 FIELD_MANAGER = "gmac-dev-cluster"
 

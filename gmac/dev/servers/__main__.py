@@ -1,12 +1,13 @@
-"""`python -m gmac.servers install`: build the test servers into the cache (idempotent)."""
+"""`python -m gmac.dev.servers install`: build the test servers into the cache (idempotent)."""
 
 from __future__ import annotations
 
 import sys
 
-from gmac.servers._build import BuildError, install
+from gmac.dev.servers._build import install
+from gmac.errors import BuildError
 
-USAGE = "usage: python -m gmac.servers install"
+USAGE = "usage: python -m gmac.dev.servers install"
 
 
 def main(argv: list[str]) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from gmac.cluster._certs import Pki
+from gmac.dev.cluster._certs import Pki
 
 CONTEXT = "gmac-dev"
 
@@ -18,7 +18,7 @@ def _b64(path: Path) -> str:
 
 
 def kubeconfig_text(server: str, pki: Pki, client: str, context: str = CONTEXT) -> str:
-    """A kubeconfig for `client` (a stem in `gmac.cluster._certs.CLIENTS`) at `server`."""
+    """A kubeconfig for `client` (a stem in `gmac.dev.cluster._certs.CLIENTS`) at `server`."""
     document = {
         "apiVersion": "v1",
         "kind": "Config",

@@ -18,14 +18,14 @@ from json import dumps, loads
 from pathlib import Path
 from typing import Any
 
-from gmac.servers._build import (
+from gmac.dev.servers._build import (
     GiteaBuild,
     find_alertmanager,
     find_gitea,
     find_pushgateway,
     find_stripe_mock,
 )
-from gmac.servers._process import LOCALHOST, ServerError, ServerProcess, free_port
+from gmac.dev.servers._process import LOCALHOST, ServerError, ServerProcess, free_port
 
 GITEA_ADMIN = "gmac-admin"
 GITEA_ADMIN_EMAIL = "gmac-admin@example.com"
