@@ -7,7 +7,7 @@ import re
 
 import pulumi
 
-from gmac.compile.context import CompileContext
+from components.context import CompileContext
 
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
-from gmac.secrets.actions import SEALED_PREFIX
+from components.context import SEALED_PREFIX
 
 if TYPE_CHECKING:
-    from gmac.compile.context import CompileContext
+    from components.context import CompileContext
 
 # A Kubernetes object or part of one, as pulumi_kubernetes takes it (snake_case keys). Its
 # `...ArgsDict` TypedDicts are `Mapping[str, Any]` to mypy, so they check nothing more.

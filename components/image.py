@@ -7,8 +7,8 @@ import os
 import pulumi
 
 from components._integrations import secret_input
+from components.context import CompileContext
 from components.repository import Repository
-from gmac.compile.context import CompileContext
 from gmac.errors import IntegrationError
 from gmac.models import Service
 from gmac.providers import DEFAULT_BUILDER_IMAGE, ImageBuild

@@ -29,7 +29,7 @@ from pulumi_kubernetes.core.v1 import ConfigMap, Secret
 from components._kube import child, duration_seconds, metadata, secret_payload
 
 if TYPE_CHECKING:
-    from gmac.compile.context import CompileContext
+    from components.context import CompileContext
     from gmac.models.project import Alertmanager, Loki
     from gmac.models.project import Monitoring as MonitoringSpec
 

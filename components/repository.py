@@ -10,8 +10,8 @@ from pathlib import Path
 import pulumi
 
 from components._integrations import secret_input, slug
+from components.context import CompileContext
 from components.webhook import hook_settings
-from gmac.compile.context import CompileContext
 from gmac.errors import IntegrationError, UsageError
 from gmac.models import Service, WebhookIntegration
 from gmac.models.service import Repo

@@ -47,7 +47,7 @@ from components._kube import Object, child, duration_seconds, metadata, secret_p
 from gmac.models.service import Resources
 
 if TYPE_CHECKING:
-    from gmac.compile.context import CompileContext
+    from components.context import CompileContext
     from gmac.models import Service as ServiceSpec
 
 TYPE = "gmac:index:Service"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components._integrations import api_base, secret_input
-from gmac.compile.context import CompileContext
+from components.context import CompileContext
 from gmac.models import StripeIntegration
 from gmac.providers import (
     DEFAULT_STRIPE_API_BASE,

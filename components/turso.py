@@ -9,7 +9,7 @@ from pathlib import Path
 import pulumi
 
 from components._integrations import api_base, seconds, secret_input
-from gmac.compile.context import CompileContext
+from components.context import CompileContext
 from gmac.models import TursoIntegration
 from gmac.providers import (
     DEFAULT_TURSO_API_BASE,

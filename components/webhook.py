@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components._integrations import secret_input
-from gmac.compile.context import CompileContext
+from components.context import CompileContext
 from gmac.models import WebhookIntegration
 
 TYPE = "gmac:index:Webhook"

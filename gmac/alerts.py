@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gmac.clients.http import Api
 from gmac.errors import IntegrationError, UsageError
-from gmac.providers._http import Api
 
 URL_VARIABLE = "GMAC_ALERTMANAGER_URL"
 DEFAULT_URL = "http://127.0.0.1:9093"

@@ -90,9 +90,9 @@ BaseOption = Annotated[
 def _gitea(
     specs: Path, base_env: str, gitea_url: str | None, repo: str | None, number: int
 ) -> PullRequest:
+    from gmac.clients.http import Api as HttpApi
     from gmac.errors import UsageError
     from gmac.pr import PullRequest
-    from gmac.providers import HttpApi
     from gmac.validate import validate_directory
 
     base = gitea_url

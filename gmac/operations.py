@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from components.context import CompileContext
 from gmac.access import current_actor
-from gmac.compile.context import CompileContext
 from gmac.engine.cluster_watch import cluster_watch
 from gmac.engine.program import make_program
 from gmac.engine.provided import PROVIDED_OUTPUT, store_provided

@@ -7,8 +7,8 @@ Components live in `components/`, one per spec kind; this package never imports
 `pulumi.automation` (that is the engine's).
 """
 
+from components.context import CompileContext
 from gmac.compile._program import INTEGRATIONS, CompiledStack, compile_spec
-from gmac.compile.context import CompileContext
 from gmac.compile.graph import (
     GraphNode,
     ResourceGraph,

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_kubernetes.core.v1 import Namespace
 
+from components.context import MANAGED_BY, CompileContext
 from components.monitoring import Monitoring
 from components.service import Service as ServiceComponent
-from gmac.compile.context import MANAGED_BY, CompileContext
 from gmac.models import (
     Integration,
     Service,

@@ -31,8 +31,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from rich.markup import escape
 from rich.tree import Tree
 
+from components.context import CompileContext
 from gmac.compile._program import compile_spec
-from gmac.compile.context import CompileContext
 
 PROJECT = "gmac"  # the Pulumi project, as in Pulumi.yaml
 STACK_TYPE = "pulumi:pulumi:Stack"

@@ -9,8 +9,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.runtime import register_stack_transformation
 
+from components.context import CompileContext
 from gmac.compile import compile_spec
-from gmac.compile.context import CompileContext
 from gmac.engine.field_manager import field_manager_transformation
 from gmac.engine.provided import export_provided
 from gmac.errors import GmacError

@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 
 import libsql_client
 
+from gmac.clients.http import Api, Exchange, RetryPolicy, default_timeout
 from gmac.errors import GmacError, IntegrationError
 from gmac.models import StripeIntegration, TursoIntegration, WebhookIntegration
-from gmac.providers._http import Api, Exchange, RetryPolicy, default_timeout
 from gmac.providers._stripe import check_secret_key
 from gmac.providers._turso import DEFAULT_TURSO_API_BASE
 from gmac.validate import Spec

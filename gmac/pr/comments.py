@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gmac.clients.http import Api as HttpApi
 from gmac.plan import MARKDOWN_LIMIT, Plan, render_markdown
-from gmac.providers import HttpApi
 
 PAGE_SIZE = 50
 

@@ -15,7 +15,6 @@ from gmac.providers._gitea import (
     GiteaWebhook,
     GiteaWebhookProvider,
 )
-from gmac.providers._http import Api as HttpApi
 from gmac.providers._image import DEFAULT_BUILDER_IMAGE, ImageBuild, ImageBuildProvider
 from gmac.providers._stripe import (
     DEFAULT_STRIPE_API_BASE,
@@ -64,7 +63,6 @@ __all__ = [
     "GiteaRepositoryProvider",
     "GiteaWebhook",
     "GiteaWebhookProvider",
-    "HttpApi",
     "ImageBuild",
     "ImageBuildProvider",
     "NewToken",

@@ -29,9 +29,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gmac.clients.http import Api
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, outputs, secret_options
-from gmac.providers._http import Api
 
 INITIAL_COMMIT_MESSAGE = "Initial commit from gmac"
 

@@ -30,9 +30,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gmac.clients.http import Api
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, outputs, secret_options
-from gmac.providers._http import Api
 from gmac.providers._kube import cluster_api
 
 DEFAULT_BUILDER_IMAGE = "moby/buildkit:v0.22.0-rootless"

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from gmac.clients.http import Api
 from gmac.errors import IntegrationError
-from gmac.providers._http import Api
 
 _IN_CLUSTER = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 

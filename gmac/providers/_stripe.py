@@ -29,9 +29,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gmac.clients.http import Exchange, RetryPolicy, default_timeout, redact_url
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
-from gmac.providers._http import Exchange, RetryPolicy, default_timeout, redact_url
 
 if TYPE_CHECKING:
     from stripe.params import (

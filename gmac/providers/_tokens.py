@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from gmac.clients.http import Api
 from gmac.errors import IntegrationError
-from gmac.providers._http import Api
 
 LAST_EIGHT = 8
 

@@ -30,9 +30,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from gmac.clients.http import Api
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, outputs, secret_options
-from gmac.providers._http import Api
 
 DEFAULT_TURSO_API_BASE = "https://api.turso.tech"
 

@@ -28,11 +28,8 @@ from gmac.secrets._store import (
 )
 from gmac.secrets._values import DueSecret, due_secrets, duration, generate_value
 
-SEALED_ANNOTATION_PREFIX = "sealed.gmac.io/"
-
 __all__ = [
     "IDENTITY_VARIABLE",
-    "SEALED_ANNOTATION_PREFIX",
     "DueSecret",
     "Entry",
     "Identity",

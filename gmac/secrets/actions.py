@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from components.context import SEALED_PREFIX
 from gmac.access import Actor, current_actor
 from gmac.errors import GmacError, SecretsError, UsageError
 from gmac.load.files import display_path
@@ -27,8 +28,6 @@ from gmac.secrets._store import Entry, SecretStore, parse_timestamp, unseal, utc
 from gmac.secrets._values import due_secrets, duration, generate_value
 from gmac.suggest import did_you_mean
 from gmac.validate import Spec, validate_directory
-
-SEALED_PREFIX = "sealed.gmac.io/"
 
 
 @dataclass

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from gmac.clients.http import Api as HttpApi
 from gmac.dev.servers import Gitea
 from gmac.plan import MARKDOWN_LIMIT, Change, Plan
 from gmac.pr import PullRequest, upsert_plan_comment
 from gmac.pr.comments import marker
-from gmac.providers import HttpApi
 from tests.pr.conftest import ORG, REPO, Project, Pulls
 
 

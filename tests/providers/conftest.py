@@ -22,7 +22,7 @@ import pulumi
 import pytest
 from pulumi.runtime.mocks import MockMonitor
 
-from gmac.compile.context import CompileContext
+from components.context import CompileContext
 from gmac.validate import Spec, validate_directory
 
 SPECS = Path(__file__).resolve().parent / "specs"

@@ -8,12 +8,12 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
+from components.context import CompileContext
 from components.image import Image
 from components.repository import Repository
 from components.stripe import Stripe
 from components.turso import Turso, token_expiration
 from components.webhook import Webhook
-from gmac.compile.context import CompileContext
 from gmac.errors import IntegrationError
 from gmac.models import StripeIntegration, TursoIntegration, WebhookIntegration
 from tests.providers.conftest import RecordingMocks

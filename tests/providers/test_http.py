@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import stripe
 
+from gmac.clients import http as _http
+from gmac.clients.http import Api, RateLimiter, RetryPolicy, retry_after_seconds
 from gmac.errors import IntegrationError
-from gmac.providers import _http
-from gmac.providers._http import Api, RateLimiter, RetryPolicy, retry_after_seconds
 from gmac.providers._stripe import _Transport
 from tests.providers.conftest import LocalServer
 

@@ -9,6 +9,9 @@ from gmac.models import Environment, Project
 from gmac.validate import Spec
 
 MANAGED_BY = "gmac"
+# Rendered Secrets carry each value sealed (encrypted as the store holds it) in an annotation
+# with this prefix, never the value; `gmac secrets unseal` opens them (docs/secrets.md).
+SEALED_PREFIX = "sealed.gmac.io/"
 
 
 @dataclass(frozen=True)
