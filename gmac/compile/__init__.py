@@ -9,14 +9,9 @@ Components live in `components/`, one per spec kind; this package never imports
 
 from components.context import CompileContext
 from gmac.compile._program import INTEGRATIONS, CompiledStack, compile_spec
-from gmac.compile.graph import (
-    GraphNode,
-    ResourceGraph,
-    build_graph,
-    capture,
-    key_properties,
-    render_tree,
-)
+from gmac.compile.capture import build_graph, capture
+from gmac.compile.graph import GraphNode, ResourceGraph
+from gmac.compile.key_properties import key_properties
 
 __all__ = [
     "INTEGRATIONS",
@@ -28,5 +23,4 @@ __all__ = [
     "capture",
     "compile_spec",
     "key_properties",
-    "render_tree",
 ]

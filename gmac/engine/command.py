@@ -11,6 +11,9 @@ process group. Both go wrong when gmac is interrupted or killed:
 Here the CLI writes to files and has a session of its own. If gmac dies, the CLI finds its
 program gone, finishes the steps in flight, saves the state and releases its lock. gmac
 passes on one interrupt (the CLI then cancels cleanly) and a second one (the CLI stops now).
+
+The command keeps a handle on the CLI process it runs, so that gmac can cancel a run for a
+reason of its own (`interrupt()`: the cluster went away mid-apply) the same clean way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping
 from typing import IO
 
@@ -29,6 +33,21 @@ from gmac.errors import InterruptedRunError
 
 
 class EngineCommand(auto.PulumiCommand):
+    def __init__(self, root: str | None = None, skip_version_check: bool = False) -> None:
+        super().__init__(root=root, version=None, skip_version_check=skip_version_check)
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def interrupt(self) -> int:
+        """Ask the CLI commands running now to cancel cleanly (one SIGINT each, as Ctrl-C
+        would); how many there were."""
+        with self._lock:
+            running = list(self._running)
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        return len(running)
+
     def run(
         self,
         args: list[str],
@@ -50,7 +69,13 @@ class EngineCommand(auto.PulumiCommand):
                 stderr=err,
                 start_new_session=True,
             )
-            code, interrupted = _wait(process)
+            with self._lock:
+                self._running.add(process)
+            try:
+                code, interrupted = _wait(process)
+            finally:
+                with self._lock:
+                    self._running.discard(process)
             stdout, stderr = _lines(out), _lines(err)
         _replay(stdout, on_output)
         _replay(stderr, on_error)

@@ -16,13 +16,14 @@ from typing import Any
 from pulumi import automation as auto
 
 from gmac.engine.checkpoint import Checkpoint
+from gmac.engine.command import EngineCommand
 from gmac.engine.errors import engine_error
 from gmac.engine.events import EventCollector, StepListener
 from gmac.engine.lock import read_holder, stack_lock
 from gmac.engine.settings import STATE_DIR, EngineSettings
 from gmac.engine.steps import StepRecord
 from gmac.engine.toolchain import Toolchain
-from gmac.engine.workspace import workspace_options
+from gmac.engine.workspace import engine_command, workspace_options
 from gmac.errors import EngineError, LockHeldError
 
 PROJECT_NAME_FALLBACK = "gmac"
@@ -57,11 +58,13 @@ class StackSession:
         self._program = program
         self._toolchain = toolchain
         self._stack: auto.Stack | None = None
+        self._command: EngineCommand | None = None  # made with the stack: it runs the CLI
 
     def stack(self) -> auto.Stack:
         if self._stack is not None:
             return self._stack
-        options = workspace_options(self._settings, self._toolchain)
+        self._command = engine_command(self._toolchain)
+        options = workspace_options(self._settings, self._toolchain, self._command)
         try:
             self._stack = auto.create_or_select_stack(
                 stack_name=self._env,
@@ -209,6 +212,11 @@ class StackSession:
             released += 1
         checkpoint = self._checkpoint()
         return released, checkpoint is not None and checkpoint.restore()
+
+    def interrupt(self) -> bool:
+        """Cancel the engine command running now, cleanly (as one Ctrl-C would): it finishes
+        the steps in flight, saves the state and fails; whether one was running."""
+        return self._command is not None and self._command.interrupt() > 0
 
     def outputs(self) -> dict[str, Any]:
         return {

@@ -19,14 +19,20 @@ def engine_environment(settings: EngineSettings, toolchain: Toolchain) -> dict[s
     return env
 
 
-def workspace_options(settings: EngineSettings, toolchain: Toolchain) -> auto.LocalWorkspaceOptions:
+def engine_command(toolchain: Toolchain) -> EngineCommand:
+    return EngineCommand(root=str(toolchain.bin_dir.parent), skip_version_check=True)
+
+
+def workspace_options(
+    settings: EngineSettings, toolchain: Toolchain, command: EngineCommand | None = None
+) -> auto.LocalWorkspaceOptions:
     """How every workspace of the project is opened, for one stack or for all of them."""
     return auto.LocalWorkspaceOptions(
         work_dir=str(settings.root),
         pulumi_home=str(toolchain.pulumi_home),
         env_vars=engine_environment(settings, toolchain),
         secrets_provider="passphrase",
-        pulumi_command=EngineCommand(root=str(toolchain.bin_dir.parent), skip_version_check=True),
+        pulumi_command=command or engine_command(toolchain),
     )
 
 

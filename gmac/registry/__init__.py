@@ -9,13 +9,6 @@ results; and the hash-chained audit log. `Registry.open(root)` opens it (the pro
 
 from __future__ import annotations
 
-from gmac.registry._activity import (
-    audit_event,
-    authorize_action,
-    record_drift,
-    recorded,
-    run_secrets,
-)
 from gmac.registry._audit import AuditEntry, ChainReport
 from gmac.registry._db import (
     TOKEN_VARIABLE,
@@ -25,6 +18,7 @@ from gmac.registry._db import (
     Migration,
     bundled_migrations,
     migrate,
+    now_text,
     registry_location,
     split_statements,
 )
@@ -42,13 +36,9 @@ __all__ = [
     "Migration",
     "Registry",
     "ServiceStatus",
-    "audit_event",
-    "authorize_action",
     "bundled_migrations",
     "migrate",
-    "record_drift",
-    "recorded",
+    "now_text",
     "registry_location",
-    "run_secrets",
     "split_statements",
 ]

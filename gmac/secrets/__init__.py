@@ -6,7 +6,7 @@ Values are encrypted with AES-256-GCM under a data key wrapped for X25519 recipi
 docs/secrets.md.
 """
 
-from gmac.secrets._crypto import Identity, Recipient
+from gmac.secrets._crypto import CryptoError, Identity, Recipient
 from gmac.secrets._identity import (
     IDENTITY_VARIABLE,
     create_identity_file,
@@ -14,7 +14,6 @@ from gmac.secrets._identity import (
     load_identities,
 )
 from gmac.secrets._rotation import Rotated, declaration_check, rotatable, rotate
-from gmac.secrets._run import RunSecrets, consumed_secrets, secrets_for_run, used_secrets
 from gmac.secrets._store import (
     Entry,
     OpenFile,
@@ -30,16 +29,15 @@ from gmac.secrets._values import DueSecret, due_secrets, duration, generate_valu
 
 __all__ = [
     "IDENTITY_VARIABLE",
+    "CryptoError",
     "DueSecret",
     "Entry",
     "Identity",
     "OpenFile",
     "Recipient",
     "Rotated",
-    "RunSecrets",
     "SecretFile",
     "SecretStore",
-    "consumed_secrets",
     "create_identity_file",
     "declaration_check",
     "due_secrets",
@@ -51,9 +49,7 @@ __all__ = [
     "parse_timestamp",
     "rotatable",
     "rotate",
-    "secrets_for_run",
     "timestamp",
     "unseal",
-    "used_secrets",
     "utc_now",
 ]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from gmac.errors import Problem, SpecError, UsageError
 from gmac.load import Document, interpolate, load_specs
 from gmac.load.files import display_path
+from gmac.load.templates import catalogue
 from gmac.models import (
     SPEC_KINDS,
     Integration,
@@ -29,7 +30,6 @@ from gmac.models import (
     spec_document_adapter,
 )
 from gmac.suggest import did_you_mean
-from gmac.templates import catalogue
 from gmac.validate.paths import check_paths
 from gmac.validate.pydantic_problems import problems_from
 from gmac.validate.references import check_project, check_references

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gmac.access import Actor, allowed_principals, authorize, current_actor
+from gmac.app.access import allowed_principals, authorize
+from gmac.app.actor import Actor, current_actor
 from gmac.errors import AccessDeniedError
 from gmac.models.project import Project
 from tests.access.conftest import Gmac

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from components.monitoring import LOKI_CONFIGMAP, LOKI_KEY
 from gmac.cli import app
-from gmac.compile import CompileContext, capture, compile_spec, render_tree
+from gmac.compile import CompileContext, capture, compile_spec
 from gmac.compile._program import integrations_to_compile
 from gmac.models import TursoIntegration
+from gmac.render.graph import render_tree
 from gmac.validate import Spec
 from tests.compile.conftest import EXAMPLE_SPECS, REPO, graph_of, make_spec
 from tests.gmac_process import gmac_command

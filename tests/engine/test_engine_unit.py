@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
+from gmac.app.operations import destructive_changes
 from gmac.engine.errors import engine_error
 from gmac.engine.lock import read_holder, stack_lock
 from gmac.errors import EngineError, LockHeldError
-from gmac.operations import destructive_changes
 from gmac.plan import Change, Plan
 
 ROOT = "urn:pulumi:production::gmac::"

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from gmac.dev.servers import STRIPE_MOCK_KEY
-from gmac.engine.secret_values import variable_name
+from gmac.app.run_secrets import variable_name
 from tests.gmac_process import run_gmac, start_gmac
 from tests.gmac_result import Result
 

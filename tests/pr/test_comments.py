@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from gmac.clients.http import Api as HttpApi
+from gmac.app.pr_comments import marker, upsert_plan_comment
+from gmac.clients.gitea_pulls import PullRequest
+from gmac.clients.http import Api
 from gmac.dev.servers import Gitea
-from gmac.plan import MARKDOWN_LIMIT, Change, Plan
-from gmac.pr import PullRequest, upsert_plan_comment
-from gmac.pr.comments import marker
+from gmac.plan import Change, Plan
+from gmac.render.plan import MARKDOWN_LIMIT, comment_body
 from tests.pr.conftest import ORG, REPO, Project, Pulls
 
 
@@ -88,9 +89,9 @@ def test_a_huge_plan_stays_under_the_limit_with_a_note(pulls: Pulls, gitea: Gite
     )
     plan = Plan("production", changes)
     target = PullRequest(
-        HttpApi("gitea", gitea.url, authorization=f"token {gitea.token}"), ORG, REPO, number
+        Api("gitea", gitea.url, authorization=f"token {gitea.token}"), ORG, REPO, number
     )
-    outcome = upsert_plan_comment(target, plan)
+    outcome = upsert_plan_comment(target, plan.environment, comment_body(plan))
     assert outcome.action == "created"
     body = str(_ours(pulls, number, "production")[0]["body"])
     assert len(body) <= MARKDOWN_LIMIT

@@ -200,14 +200,14 @@ def test_schema_rejects_what_gmac_rejects(project: SpecProject) -> None:
 
 
 def test_schema_out_file_for_editors(project: SpecProject) -> None:
-    result = run_gmac("schema", "--out", "gmac.schema.json", cwd=project.root)
+    result = run_gmac("schema", "--out", "gmac.models.schema.json", cwd=project.root)
     assert result.returncode == 0
-    assert result.stderr == "wrote gmac.schema.json\n"
-    schema = json.loads((project.root / "gmac.schema.json").read_text(encoding="utf-8"))
+    assert result.stderr == "wrote gmac.models.schema.json\n"
+    schema = json.loads((project.root / "gmac.models.schema.json").read_text(encoding="utf-8"))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     # The modeline an editor reads is a YAML comment: gmac ignores it.
     text = project.read(API)
-    project.write(API, "# yaml-language-server: $schema=../../gmac.schema.json\n" + text)
+    project.write(API, "# yaml-language-server: $schema=../../gmac.models.schema.json\n" + text)
     assert run_gmac("validate", cwd=project.root).returncode == 0
     result = run_gmac("schema", "--out", "missing/dir/schema.json", cwd=project.root)
     assert result.returncode == 1

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from gmac.errors import SpecError, UsageError
 from gmac.models import Project, Service, StripeIntegration, TursoIntegration, WebhookIntegration
 from gmac.models.common import DEFAULT_KEY
-from gmac.render_spec import effective_spec
+from gmac.render.spec import effective_spec
 from gmac.validate import validate_directory
 
 from .conftest import EXAMPLE_SPECS, run_gmac

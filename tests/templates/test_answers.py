@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from gmac.app.scaffold import AnswerError, ProjectFacts, parse_answer, show_value
 from gmac.errors import SpecError
-from gmac.scaffold import AnswerError, ProjectFacts, parse_answer, show_value
-from gmac.templates import QUESTION_TYPES, Question, _read_catalogue
+from gmac.load.templates import QUESTION_TYPES, Question, _read_catalogue
 
 FACTS = ProjectFacts(
     name="shop",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gmac.scaffold import NewService, create_service, default_answer, read_project
-from gmac.templates import catalogue
+from gmac.app.scaffold import NewService, create_service, default_answer, read_project
+from gmac.load.templates import catalogue
 
 from .conftest import GO_FALLBACKS, free_port, get, require_tool, run, serving
 

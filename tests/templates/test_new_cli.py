@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gmac.templates import BUILTIN_TEMPLATES
+from gmac.load.templates import BUILTIN_TEMPLATES
 
 from .conftest import gmac
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gmac.scaffold import NewService, create_service, default_answer, read_project
-from gmac.templates import catalogue
+from gmac.app.scaffold import NewService, create_service, default_answer, read_project
+from gmac.load.templates import catalogue
 
 from .conftest import EXAMPLE_SPECS, free_port, get, require_tool, run, serving
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gmac.scaffold import NewService, create_service, default_answer, read_project
-from gmac.templates import catalogue
+from gmac.app.scaffold import NewService, create_service, default_answer, read_project
+from gmac.load.templates import catalogue
 
 APP_TEMPLATES = ("go-api", "nextjs-web", "worker")
 TEMPLATES = (*APP_TEMPLATES, "database")

@@ -1,0 +1,104 @@
+"""`gmac apply` and `gmac destroy`: preview, check, confirm, then change, under one lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gmac.app.cluster_watch import cluster_watch
+from gmac.app.operations.protection import refuse_destructive
+from gmac.app.operations.request import RunRequest
+from gmac.app.operations.run import PreparedRun, prepare
+from gmac.app.operations.saved import check_saved
+from gmac.app.operations.state import state_resources
+from gmac.app.operations.targets import target_urns, targeted
+from gmac.app.provided import store_provided
+from gmac.app.recording import recorded
+from gmac.engine.provided import PROVIDED_OUTPUT
+from gmac.engine.stack import RunResult
+from gmac.errors import ProtectedResourceError
+from gmac.plan import Change, Plan
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    plan: Plan
+    applied: bool
+    result: RunResult | None = None
+
+
+def apply(
+    request: RunRequest,
+    *,
+    confirm: Callable[[Plan], bool],
+    allow_destroy: bool = False,
+    saved: Plan | None = None,
+) -> ApplyOutcome:
+    """Preview, check the plan against protection and a saved plan, confirm, then update.
+
+    The stack stays locked from the preview to the end of the update, so what was
+    confirmed is what runs, and a second apply fails at once."""
+    run = prepare(request, "apply")
+    with run.session.exclusive("apply"):
+        previewed = run.call(run.session.preview)
+        plan = targeted(run.plan(previewed), previewed.steps, request.targets)
+        if saved is not None:
+            check_saved(saved, run.plan(previewed))
+        if run.spec.environment.protect and not allow_destroy:
+            refuse_destructive(plan, request.env)
+        if not plan.has_changes or not confirm(plan):
+            return ApplyOutcome(plan, applied=False)
+        targets = target_urns(previewed.steps, request.targets) if request.targets else []
+        kubernetes = run.spec.environment.kubernetes
+        with (
+            recorded(request.root, run.spec, "apply", run.actor, plan),
+            cluster_watch(kubernetes, request.root, request.env, run.session.interrupt),
+        ):
+            result = run.call(run.session.up, targets)
+        provided = _store_provided(run)
+    if provided & run.used_secrets():
+        # The services' Secrets were built before the integrations provided these values:
+        # one more update carries them, so that the next plan finds nothing to do.
+        apply(request, confirm=lambda _plan: True, allow_destroy=allow_destroy)
+    return ApplyOutcome(plan, applied=True, result=result)
+
+
+def _store_provided(run: PreparedRun) -> set[str]:
+    """Secrets the integrations provided (a Stripe signing secret, a Turso token) go into
+    the store (gmac.app.provided); the names whose value changed."""
+    provided = run.session.stack().outputs().get(PROVIDED_OUTPUT)
+    if provided is None:
+        return set()
+    return set(store_provided(run.request.specs, run.spec, provided.value, str(run.actor)))
+
+
+def destroy(
+    request: RunRequest, *, confirm: Callable[[Plan], bool], allow_destroy: bool = False
+) -> ApplyOutcome:
+    run = prepare(request, "destroy")
+    if run.spec.environment.protect and not allow_destroy:
+        raise ProtectedResourceError(
+            f"'{request.env}' is protected: destroying it needs --allow-destroy"
+        )
+    with run.session.exclusive("destroy"):
+        plan = Plan(
+            request.env,
+            tuple(
+                Change("delete", urn, type_, name, component)
+                for urn, type_, name, component in state_resources(run)
+            ),
+        )
+        if not plan.changes or not confirm(plan):
+            return ApplyOutcome(plan, applied=False)
+        with recorded(request.root, run.spec, "destroy", run.actor, plan):
+            result = run.call(run.session.destroy)
+    return ApplyOutcome(plan, applied=True, result=result)
+
+
+def unlock(request: RunRequest) -> tuple[int, bool]:
+    """Remove the stack's lock files after a killed run, and restore its state's backup when
+    the run was killed while saving it: how many locks there were, and whether it did."""
+    run = prepare(request, "unlock")
+    # A gmac command that still holds the stack is not a killed run: leave its lock alone.
+    with run.session.exclusive("unlock"):
+        return run.session.unlock()

@@ -1,0 +1,220 @@
+"""`gmac plan`, `apply`, `drift`, `refresh`, `destroy` and `unlock`: the engine commands, each
+a call to gmac.app.operations and a rendering of what it returns."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gmac.cli.options import DEFAULT_SPECS, EnvRequired, SpecsOption
+from gmac.cli.run import run_command
+from gmac.errors import UsageError
+from gmac.render.console import err, out
+
+if TYPE_CHECKING:
+    from gmac.plan import Plan
+
+EXIT_CHANGES = 2
+
+app = typer.Typer()
+
+TargetOption = Annotated[
+    list[str], typer.Option("--target", "-t", help="Only this service or integration (repeatable).")
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+AllowDestroyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-destroy",
+        help="Allow deleting or replacing stateful resources in a protected environment.",
+    ),
+]
+
+
+def _confirm(yes: bool, verb: str) -> Callable[[Plan], bool]:
+    def confirm(plan: Plan) -> bool:
+        from gmac.render.plan import render_table
+
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UsageError(f"{verb} needs confirmation: run with --yes in scripts and CI")
+        render_table(plan, err)
+        return typer.confirm(f"{verb} these changes to '{plan.environment}'?", err=True)
+
+    return confirm
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write '{path}': {error.strerror or error}") from None
+
+
+@app.command()
+def plan(
+    env: EnvRequired,
+    specs: SpecsOption = DEFAULT_SPECS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json-out", help="Also write the plan as JSON to this file."),
+    ] = None,
+    markdown_out: Annotated[
+        Path | None,
+        typer.Option("--markdown-out", help="Also write a pull-request comment in Markdown."),
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Save the plan for `gmac apply --plan FILE`.")
+    ] = None,
+) -> None:
+    """Preview what apply would change. Exit 0: no changes, 2: changes, 1: error."""
+
+    def body() -> int:
+        from gmac.app.operations import RunRequest, preview, save_plan
+        from gmac.render.plan import render_json, render_markdown, render_table
+
+        with err.status(f"previewing {env}…", spinner="dots"):
+            result = preview(RunRequest(specs=specs, env=env))
+        if as_json:
+            sys.stdout.write(render_json(result) + "\n")
+        else:
+            render_table(result, out)
+        if json_out is not None:
+            _write(json_out, render_json(result))
+        if markdown_out is not None:
+            _write(markdown_out, render_markdown(result))
+        if out_file is not None:
+            save_plan(result, out_file)
+        return EXIT_CHANGES if result.has_changes else 0
+
+    run_command(body)
+
+
+@app.command()
+def apply(
+    env: EnvRequired,
+    specs: SpecsOption = DEFAULT_SPECS,
+    yes: YesOption = False,
+    target: TargetOption = [],  # noqa: B006 - typer reads the default, never mutates it
+    allow_destroy: AllowDestroyOption = False,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Apply only if the preview still matches this saved plan."),
+    ] = None,
+) -> None:
+    """Carry out the plan: asks first unless --yes."""
+
+    def body() -> int:
+        from gmac.app.operations import RunRequest, load_plan
+        from gmac.app.operations import apply as run_apply
+        from gmac.render.plan import summary_line
+        from gmac.render.progress import step_lines
+
+        saved = load_plan(plan_file) if plan_file is not None else None
+        request = RunRequest(specs=specs, env=env, targets=tuple(target), listener=step_lines())
+        outcome = run_apply(
+            request, confirm=_confirm(yes, "apply"), allow_destroy=allow_destroy, saved=saved
+        )
+        if not outcome.plan.has_changes:
+            out.print(summary_line(outcome.plan), markup=False)
+        elif not outcome.applied:
+            err.print("nothing applied")
+            return 1
+        else:
+            out.print(f"applied: {summary_line(outcome.plan)}", markup=False)
+        return 0
+
+    run_command(body)
+
+
+@app.command()
+def drift(
+    env: EnvRequired,
+    specs: SpecsOption = DEFAULT_SPECS,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compare live resources with the state. Exit 2 when they drifted."""
+
+    def body() -> int:
+        from gmac.app.operations import RunRequest
+        from gmac.app.operations import drift as run_drift
+        from gmac.render.plan import render_json, render_table
+
+        with err.status(f"reading live resources of {env}…", spinner="dots"):
+            result = run_drift(RunRequest(specs=specs, env=env))
+        if as_json:
+            sys.stdout.write(render_json(result) + "\n")
+        else:
+            render_table(result, out)
+        return EXIT_CHANGES if result.has_changes else 0
+
+    run_command(body)
+
+
+@app.command()
+def refresh(env: EnvRequired, specs: SpecsOption = DEFAULT_SPECS) -> None:
+    """Update the state from the live resources."""
+
+    def body() -> None:
+        from gmac.app.operations import RunRequest
+        from gmac.app.operations import refresh as run_refresh
+        from gmac.render.plan import summary_line
+        from gmac.render.progress import step_lines
+
+        result = run_refresh(RunRequest(specs=specs, env=env, listener=step_lines()))
+        out.print(f"refreshed: {summary_line(result)}", markup=False)
+
+    run_command(body)
+
+
+@app.command()
+def destroy(
+    env: EnvRequired,
+    specs: SpecsOption = DEFAULT_SPECS,
+    yes: YesOption = False,
+    allow_destroy: AllowDestroyOption = False,
+) -> None:
+    """Delete every resource of an environment: asks first unless --yes."""
+
+    def body() -> int:
+        from gmac.app.operations import RunRequest
+        from gmac.app.operations import destroy as run_destroy
+        from gmac.render.progress import step_lines
+
+        outcome = run_destroy(
+            RunRequest(specs=specs, env=env, listener=step_lines()),
+            confirm=_confirm(yes, "destroy"),
+            allow_destroy=allow_destroy,
+        )
+        if not outcome.plan.changes:
+            out.print(f"{env}: nothing to destroy")
+        elif not outcome.applied:
+            err.print("nothing destroyed")
+            return 1
+        else:
+            out.print(f"destroyed {len(outcome.plan.changes)} resources in {env}")
+        return 0
+
+    run_command(body)
+
+
+@app.command()
+def unlock(env: EnvRequired, specs: SpecsOption = DEFAULT_SPECS) -> None:
+    """Release the stack's lock after a run was killed. Only when no gmac runs."""
+
+    def body() -> None:
+        from gmac.app.operations import RunRequest
+        from gmac.app.operations import unlock as run_unlock
+
+        released, restored = run_unlock(RunRequest(specs=specs, env=env))
+        out.print(f"{env}: released {released} lock(s)" if released else f"{env}: no lock was held")
+        if restored:
+            out.print(f"{env}: the state was cut short by a killed run: its backup is back")
+
+    run_command(body)

@@ -1,0 +1,85 @@
+"""`gmac preview up|down|list|cleanup`: an environment per pull request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gmac.cli.options import DEFAULT_SPECS, SpecsOption
+from gmac.cli.pr import GiteaUrlOption, RepoOption
+from gmac.cli.run import run_command
+from gmac.render.console import out
+
+app = typer.Typer(
+    name="preview", help="Preview environments for pull requests.", no_args_is_help=True
+)
+PrOption = Annotated[int, typer.Option("--pr", help="Pull request number.")]
+BaseOption = Annotated[
+    str, typer.Option("--base", help="The environment previews are derived from.")
+]
+
+
+@app.command("up")
+def up(pr: PrOption, specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "staging") -> None:
+    """Create or update the preview environment of pull request PR."""
+
+    def body() -> None:
+        from gmac.app.previews import PreviewTarget, up
+        from gmac.render.plan import summary_line
+        from gmac.render.progress import step_lines
+
+        outcome = up(PreviewTarget(specs, pr, base, listener=step_lines()))
+        out.print(summary_line(outcome.plan), markup=False)
+
+    run_command(body)
+
+
+@app.command("down")
+def down(pr: PrOption, specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "staging") -> None:
+    """Destroy the preview environment of pull request PR and forget its stack."""
+
+    def body() -> None:
+        from gmac.app.previews import PreviewTarget, down
+        from gmac.render.progress import step_lines
+
+        outcome = down(PreviewTarget(specs, pr, base, listener=step_lines()))
+        out.print(f"pr-{pr}: destroyed {len(outcome.plan.changes)} resources")
+
+    run_command(body)
+
+
+@app.command("list")
+def list_(specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "staging") -> None:
+    """The pull requests that have a preview environment."""
+
+    def body() -> None:
+        from gmac.app.previews import previews
+
+        for number in previews(specs, base):
+            out.print(f"pr-{number}")
+
+    run_command(body)
+
+
+@app.command("cleanup")
+def cleanup(
+    specs: SpecsOption = DEFAULT_SPECS,
+    base: BaseOption = "staging",
+    repo: RepoOption = None,
+    gitea_url: GiteaUrlOption = None,
+) -> None:
+    """Destroy the previews whose pull request is closed."""
+
+    def body() -> None:
+        from gmac.app.pr_comments import ForgeTarget, pull_request
+        from gmac.app.previews import cleanup
+
+        forge = ForgeTarget(specs, base, gitea_url, repo)
+        removed = cleanup(specs, lambda number: pull_request(forge, number).is_open(), base)
+        for number, plan in removed:
+            out.print(f"pr-{number}: closed, destroyed {len(plan.changes)} resources")
+        if not removed:
+            out.print("no preview of a closed pull request")
+
+    run_command(body)
