@@ -14,17 +14,8 @@ from gmac.secrets._identity import (
     load_identities,
 )
 from gmac.secrets._rotation import Rotated, declaration_check, rotatable, rotate
-from gmac.secrets._store import (
-    Entry,
-    OpenFile,
-    SecretFile,
-    SecretStore,
-    open_file,
-    parse_timestamp,
-    timestamp,
-    unseal,
-    utc_now,
-)
+from gmac.secrets._file import Entry, SecretFile, parse_timestamp, timestamp, utc_now
+from gmac.secrets._store import OpenFile, SecretStore, open_file, unseal
 from gmac.secrets._values import DueSecret, due_secrets, duration, generate_value
 
 __all__ = [

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gmac.models.project import Generate, Project, SecretDeclaration
-from gmac.secrets._store import SecretFile, parse_timestamp
+from gmac.secrets._file import SecretFile, parse_timestamp
 
 ALPHABET = string.ascii_letters + string.digits
 DEFAULT_LENGTH = 32

@@ -42,7 +42,10 @@ def test_graph_matches_golden_file(
     golden = GOLDEN / f"graph-{env}.json"
     if update_golden:
         golden.write_text(text, encoding="utf-8")
-        return
+        # What was written is what the next run compares with: it must read back the same
+        # and be the graph as JSON (a refreshed golden file is a test result too).
+        assert golden.read_text(encoding="utf-8") == text
+        assert json.loads(text)["stack"] == env
     assert golden.exists(), f"no {golden.name}: run pytest tests/compile --update-golden"
     assert text == golden.read_text(encoding="utf-8"), (
         f"the graph of '{env}' changed; if intended: pytest tests/compile --update-golden"

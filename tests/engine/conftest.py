@@ -26,6 +26,7 @@ import yaml
 
 from tests.gmac_process import run_gmac, start_gmac
 from tests.gmac_result import Result
+from tests.real import require_toolchain
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = "local"
@@ -41,15 +42,7 @@ _SCRUBBED_PREFIXES = ("GMAC_", "PULUMI_")
 @pytest.fixture(scope="session")
 def toolchain() -> Any:
     """The Pulumi CLI and Kubernetes provider that `gmac toolchain install` built."""
-    from gmac.engine.toolchain import find
-
-    found = find()
-    if found is None:
-        reason = "the Pulumi toolchain is not installed: run gmac toolchain install"
-        if os.environ.get("GMAC_REQUIRE_REAL") == "1":
-            pytest.fail(reason + " (GMAC_REQUIRE_REAL=1: a skipped engine test fails CI)")
-        pytest.skip(reason)
-    return found
+    return require_toolchain()
 
 
 def base_environment() -> dict[str, str]:

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from gmac.dev import servers
-from gmac.engine.toolchain import find
 from tests.gmac_process import gmac_command
-from tests.integrations.conftest import require
+from tests.real import require, require_toolchain
 
 ROOT = Path(__file__).parents[2]
 ORG = "gmac"
@@ -101,8 +100,7 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path: Path, gitea: servers.Gitea) -> Project:
-    if find() is None:
-        require(None, "the Pulumi toolchain", "run `gmac toolchain install`")
+    require_toolchain()
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     env = {key: value for key, value in os.environ.items() if not key.startswith("GMAC_")}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gmac.engine.toolchain import find
-from tests.secrets.conftest import CANARY, Gmac, must_be_real, no_traceback
+from tests.real import require_toolchain
+from tests.secrets.conftest import CANARY, Gmac, no_traceback
 
 SECOND = CANARY.replace("canary", "second-canary")
 
@@ -48,11 +48,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(autouse=True)
 def _toolchain() -> None:
-    if find() is None:
-        message = "the Pulumi toolchain is not installed: run `gmac toolchain install`"
-        if must_be_real():
-            pytest.fail(message)
-        pytest.skip(message)
+    require_toolchain()
 
 
 def test_the_canary_never_leaves_the_store(gmac: Gmac, project: Path) -> None:

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
-from gmac.engine.toolchain import find
-from tests.secrets.conftest import CANARY, Gmac, must_be_real, no_traceback
+from tests.real import require_toolchain
+from tests.secrets.conftest import CANARY, Gmac, no_traceback
 
 
 def test_a_preview_seals_its_base_secrets_and_writes_no_file_of_its_own(
     gmac: Gmac, project: Path
 ) -> None:
-    if find() is None:
-        message = "the Pulumi toolchain is not installed: run `gmac toolchain install`"
-        if must_be_real():
-            pytest.fail(message)
-        pytest.skip(message)
+    require_toolchain()
     result = gmac("secrets", "set", "--env", "local", "stripe-secret-key", stdin=CANARY)
     no_traceback(result)
     assert result.returncode == 0, result.stderr

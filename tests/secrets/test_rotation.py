@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gmac.app.secrets import context, rotate_secrets
 from gmac.errors import IntegrationError, SecretsError
 from gmac.secrets import Identity, SecretStore, due_secrets
-from gmac.app.secrets import context, rotate_secrets
 from tests.providers.conftest import LocalServer, server  # noqa: F401 - the fixture
 
 OLD_GITEA = "0123456789abcdef0123456789abcdef12345678"
