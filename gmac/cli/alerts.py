@@ -42,7 +42,7 @@ def list_alerts(
     """The alerts Alertmanager holds now, newest first."""
 
     def body() -> None:
-        from gmac.alerts import DEFAULT_URL, Alertmanager, Matcher
+        from gmac.clients.alertmanager import DEFAULT_URL, Alertmanager, Matcher
 
         matchers = [Matcher.parse(text) for text in match]
         found = Alertmanager(alertmanager or DEFAULT_URL).alerts(matchers, silenced=not active)
@@ -58,18 +58,15 @@ def list_alerts(
             state = "[red]firing[/]" if alert.state == "active" else f"[dim]{alert.state}[/]"
             out.print(f"{state} [bold]{alert.name}[/] {alert.severity} ", end="")
             service = alert.labels.get("service", "")
-            out.print(
-                f"{service} since {alert.starts_at}: {alert.summary}".strip(), markup=False
-            )
+            out.print(f"{service} since {alert.starts_at}: {alert.summary}".strip(), markup=False)
 
     run_command(body, as_json=as_json)
+
 
 @app.command("ack")
 def ack(
     name: Annotated[str, typer.Argument(help="The alert's name (its alertname label).")],
-    for_: Annotated[
-        str, typer.Option("--for", help="How long to silence it: 30m, 2h, 1d.")
-    ] = "2h",
+    for_: Annotated[str, typer.Option("--for", help="How long to silence it: 30m, 2h, 1d.")] = "2h",
     match: MatchOption = [],  # noqa: B006 - typer reads the default, never mutates it
     comment: Annotated[str, typer.Option("--comment", help="Why it is silenced.")] = "",
     by: Annotated[str | None, typer.Option("--by", help="Who silences it.")] = None,
@@ -79,7 +76,7 @@ def ack(
     """Silence an alert for a while (an Alertmanager silence on alertname=NAME)."""
 
     def body() -> None:
-        from gmac.alerts import DEFAULT_URL, Alertmanager, Matcher, parse_duration
+        from gmac.clients.alertmanager import DEFAULT_URL, Alertmanager, Matcher, parse_duration
 
         duration = parse_duration(for_)
         matchers = [Matcher("alertname", name), *(Matcher.parse(t) for t in match)]

@@ -1,4 +1,4 @@
-"""HTTP plumbing for the REST APIs (Gitea, Stripe, Turso, the Kubernetes API, registries).
+"""HTTP plumbing for the REST APIs (Gitea, Stripe, Turso, Alertmanager, registries).
 
 One `Api` per call site: a base URL, the Authorization header, a timeout. Every request goes
 through `exchange` (by way of `Api.send`, or of the Stripe SDK's transport), the one place
@@ -381,3 +381,18 @@ class Api:
             return IntegrationError(self.service, f"{method} {path}: not found", status=status)
         what = message or response.reason_phrase or "failed"
         return IntegrationError(self.service, f"{method} {path}: {what}", status=status)
+
+
+def head(
+    service: str, url: str, *, timeout: float | None = None, retry: RetryPolicy | None = None
+) -> httpx.Response:
+    """One HEAD request to a full URL (a webhook receiver, ...), whatever its answer: through
+    the same rate limit, timeouts and retries as every other call."""
+    return Exchange(
+        service=service,
+        method="HEAD",
+        url=url,
+        what=f"HEAD {url}",
+        timeout=default_timeout() if timeout is None else timeout,
+        retry=retry or RetryPolicy.from_environment(),
+    ).run()

@@ -40,7 +40,7 @@ class KubeTarget:
 
     def _config_text(self) -> tuple[str | None, str]:
         """The kubeconfig's content and where it came from; (None, why) when there is none."""
-        if self.kubeconfig is not None:
+        if self.kubeconfig:  # "" is none given, as None
             with contextlib.suppress(OSError):  # content is no file name (too long, ...)
                 path = Path(self.kubeconfig).expanduser()
                 if not path.is_absolute() and self.root is not None:
@@ -70,6 +70,13 @@ class KubeTarget:
         if not isinstance(data, dict):
             raise _error(f"{where} is not a kubeconfig")
         return data
+
+    def _folder(self) -> str:
+        """What relative paths in the kubeconfig (certificates, token files) are relative to:
+        the kubeconfig file's folder, as for kubectl; the working directory for content."""
+        text, where = self._config_text()
+        path = Path(where)
+        return str(path.parent) if text is not None and path.is_file() else ""
 
     def context_name(self) -> str | None:
         config = self.config()
@@ -125,17 +132,32 @@ class KubeTarget:
     def client(self) -> ApiClient:
         """An API client for the target, authenticated the way kubectl would be."""
         from kubernetes import client, config  # noqa: PLC0415 - slow to import, used rarely
+        from kubernetes.config.kube_config import KubeConfigLoader  # noqa: PLC0415
 
         data = self.config()
+        problem = self.problem()
+        if data is not None and problem is not None:  # clearer than the loader's own words
+            raise _error(problem)
+        configuration = client.Configuration()
         try:
             if data is None:
                 if not _in_cluster():
                     raise _error(self._config_text()[1], hint="set KUBECONFIG or kubeconfig:")
-                configuration = client.Configuration()
                 config.load_incluster_config(client_configuration=configuration)
                 return client.ApiClient(configuration)
-            return config.new_client_from_config_dict(data, context=self.context)
-        except config.ConfigException as error:
+            loader = KubeConfigLoader(
+                config_dict=data,
+                active_context=self.context or None,
+                config_base_path=self._folder(),
+            )
+            loader.load_and_set(configuration)
+            token = getattr(loader, "token", None)
+            if isinstance(token, str) and token != token.strip():
+                # A token file mostly ends in a newline, which kubectl trims and the loader
+                # keeps (an invalid header); its refresh hook re-reads `loader.token`.
+                loader.token = configuration.api_key["authorization"] = token.strip()
+            return client.ApiClient(configuration)
+        except (config.ConfigException, ValueError, OSError) as error:
             raise _error(f"cannot use the kubeconfig: {error}") from None
 
 

@@ -21,7 +21,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-
 @dataclass(frozen=True)
 class GraphNode:
     """One registered resource: a component (`custom` False) or a provider's resource."""

@@ -4,20 +4,23 @@ delete against the real API) and a `Resource` to declare it with.
 
 The providers are stateless; credentials are inputs (secrets). Their classes are published
 here, under `gmac.providers`, and pickled by that name into every resource's `__provider`
-input: the private module they live in can move without breaking existing state.
+input: the private module they live in can move without breaking existing state. The calls
+themselves are made by the clients in `gmac.clients`; `NewToken`, `rotate_gitea_token`,
+`rotate_turso_token` and `apply_migrations` are theirs, published here too until every caller
+imports them from there.
 """
 
-from gmac.providers._gitea import (
-    GiteaBranchProtection,
-    GiteaBranchProtectionProvider,
-    GiteaRepository,
-    GiteaRepositoryProvider,
-    GiteaWebhook,
-    GiteaWebhookProvider,
-)
-from gmac.providers._image import DEFAULT_BUILDER_IMAGE, ImageBuild, ImageBuildProvider
+from gmac.clients.gitea import rotate_gitea_token
+from gmac.clients.libsql import apply_migrations
+from gmac.clients.stripe import DEFAULT_STRIPE_API_BASE
+from gmac.clients.tokens import NewToken
+from gmac.clients.turso import DEFAULT_TURSO_API_BASE, rotate_turso_token
+from gmac.providers._gitea import GiteaRepository, GiteaRepositoryProvider
+from gmac.providers._gitea_branches import GiteaBranchProtection, GiteaBranchProtectionProvider
+from gmac.providers._gitea_webhooks import GiteaWebhook, GiteaWebhookProvider
+from gmac.providers._image import ImageBuild, ImageBuildProvider
+from gmac.providers._image_job import DEFAULT_BUILDER_IMAGE
 from gmac.providers._stripe import (
-    DEFAULT_STRIPE_API_BASE,
     StripePrice,
     StripePriceProvider,
     StripeProduct,
@@ -25,16 +28,13 @@ from gmac.providers._stripe import (
     StripeWebhookEndpoint,
     StripeWebhookEndpointProvider,
 )
-from gmac.providers._tokens import NewToken, rotate_gitea_token, rotate_turso_token
 from gmac.providers._turso import (
-    DEFAULT_TURSO_API_BASE,
     TursoDatabase,
     TursoDatabaseProvider,
     TursoDatabaseToken,
     TursoDatabaseTokenProvider,
     TursoMigrations,
     TursoMigrationsProvider,
-    apply_migrations,
 )
 
 PROVIDERS = (

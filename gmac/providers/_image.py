@@ -1,11 +1,10 @@
 """Image builds without a Docker daemon: a rootless BuildKit Job in the cluster.
 
-`create` and `update` submit a Kubernetes Job running `buildctl-daemonless.sh` (BuildKit's
-rootless image), which fetches the repository at the commit straight from Gitea (a git
-build context), builds the Dockerfile and pushes `image:tag` to the registry. The Job writes
-the pushed digest to its termination message; the provider waits for the Job and returns
-`image:tag@sha256:...`. The same commit and Dockerfile mean the same image: `diff` reports
-no change, so nothing is rebuilt. See docs/image-builds.md for why BuildKit.
+`create` and `update` submit the Job (`_image_job`), which builds the repository at the
+commit and pushes `image:tag`; the provider waits for it and returns `image:tag@sha256:...`.
+The same commit and Dockerfile mean the same image: `diff` reports no change, so nothing is
+rebuilt. The cluster is reached through `gmac.clients.kubernetes` (the kubeconfig and context
+given), the registry through `gmac.clients.registry`.
 
 Credentials: the Gitea token reaches the build as a Kubernetes Secret the provider creates
 for the Job and removes afterwards (BuildKit's `GIT_AUTH_TOKEN`); pushing uses the
@@ -14,11 +13,10 @@ for the Job and removes afterwards (BuildKit's `GIT_AUTH_TOKEN`); pushing uses t
 
 from __future__ import annotations
 
-import re
-import shlex
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote
 
 import pulumi
 from pulumi.dynamic import (
@@ -30,142 +28,27 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.clients.http import Api
+from gmac.clients.kubernetes_jobs import NamespaceJobs
+from gmac.clients.registry import has_manifest
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, outputs, secret_options
-from gmac.providers._kube import cluster_api
-
-DEFAULT_BUILDER_IMAGE = "moby/buildkit:v0.22.0-rootless"
-DEFAULT_BUILD_TIMEOUT = 1800
-CONTAINER = "buildkit"
-_LOG_LINES = 20
-_MANIFEST_TYPES = ", ".join(
-    [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    ]
+from gmac.providers._connections import kube_target
+from gmac.providers._image_job import (
+    CONTAINER,
+    DEFAULT_BUILD_TIMEOUT,
+    DEFAULT_BUILDER_IMAGE,
+    GIT_TOKEN_KEY,
+    job_manifest,
+    job_name,
 )
+
+_LOG_LINES = 20
+_GONE_WITHIN = 120  # seconds for an earlier failed Job to be deleted
+_MANAGED = {"app.kubernetes.io/managed-by": "gmac"}
 
 
 def _fail(message: str, hint: str = "") -> IntegrationError:
     return IntegrationError("image", message, hint=hint)
-
-
-def job_name(service: str, tag: str) -> str:
-    """`gmac-build-<service>-<tag>`, cut to a valid object name (63 characters)."""
-    stem = re.sub(r"[^a-z0-9-]+", "-", f"gmac-build-{service}".lower())[: 63 - len(tag) - 1]
-    return f"{stem.rstrip('-')}-{tag}"
-
-
-def build_script(p: Props, tag: str) -> str:
-    """The shell command of the build container; every value from the spec is quoted."""
-    context = f"{p.text('git_url')}#{p.text('commit')}"
-    output = f"type=image,name={p.text('image')}:{tag},push=true"
-    command = [
-        "buildctl-daemonless.sh",
-        "build",
-        "--frontend",
-        "dockerfile.v0",
-        "--opt",
-        f"context={context}",
-        "--opt",
-        f"filename={p.text('dockerfile', 'Dockerfile')}",
-        "--output",
-        output,
-        "--metadata-file",
-        "/tmp/metadata.json",
-    ]
-    if p.text("git_token"):
-        command += ["--secret", "id=GIT_AUTH_TOKEN,env=GIT_AUTH_TOKEN"]
-    digest = (
-        'sed -n \'s/.*"containerimage.digest": *"\\(sha256:[0-9a-f]*\\)".*/\\1/p\' '
-        "/tmp/metadata.json | head -n 1 > /dev/termination-log"
-    )
-    return f"set -eu\n{shlex.join(command)}\n{digest}\n"
-
-
-def job_manifest(p: Props, name: str, tag: str, git_secret: str | None) -> dict[str, Any]:
-    labels = {
-        "app.kubernetes.io/name": p.text("service"),
-        "app.kubernetes.io/component": "image-build",
-        "app.kubernetes.io/managed-by": "gmac",
-    }
-    env: list[dict[str, Any]] = [
-        {"name": "BUILDKITD_FLAGS", "value": "--oci-worker-no-process-sandbox"},
-        {"name": "DOCKER_CONFIG", "value": "/home/user/.docker"},
-    ]
-    if git_secret:
-        env.append(
-            {
-                "name": "GIT_AUTH_TOKEN",
-                "valueFrom": {"secretKeyRef": {"name": git_secret, "key": "GIT_AUTH_TOKEN"}},
-            }
-        )
-    registry_secret = p.text("registry_secret")
-    volumes: list[dict[str, Any]] = [{"name": "buildkitd", "emptyDir": {}}]
-    mounts: list[dict[str, Any]] = [
-        {"name": "buildkitd", "mountPath": "/home/user/.local/share/buildkit"}
-    ]
-    if registry_secret:
-        volumes.append(
-            {
-                "name": "docker-config",
-                "secret": {
-                    "secretName": registry_secret,
-                    "optional": True,
-                    "items": [{"key": ".dockerconfigjson", "path": "config.json"}],
-                },
-            }
-        )
-        mounts.append({"name": "docker-config", "mountPath": "/home/user/.docker"})
-    unconfined = {"type": "Unconfined"}
-    container = {
-        "name": CONTAINER,
-        "image": p.text("builder_image", DEFAULT_BUILDER_IMAGE),
-        "command": ["sh", "-c", build_script(p, tag)],
-        "env": env,
-        "securityContext": {
-            "runAsUser": 1000,
-            "runAsGroup": 1000,
-            "seccompProfile": unconfined,
-            "appArmorProfile": unconfined,
-        },
-        "volumeMounts": mounts,
-        "terminationMessagePolicy": "File",
-    }
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "backoffLimit": 0,
-            "activeDeadlineSeconds": p.number("timeout", DEFAULT_BUILD_TIMEOUT),
-            "ttlSecondsAfterFinished": 86400,
-            "template": {
-                "metadata": {
-                    "labels": labels,
-                    "annotations": {
-                        f"container.apparmor.security.beta.kubernetes.io/{CONTAINER}": "unconfined"
-                    },
-                },
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [container],
-                    "volumes": volumes,
-                },
-            },
-        },
-    }
-
-
-def _registry_parts(image: str) -> tuple[str, str]:
-    """`registry.example.com/team/api` -> (`registry.example.com`, `team/api`)."""
-    host, _, path = image.partition("/")
-    if not path or ("." not in host and ":" not in host and host != "localhost"):
-        return "registry-1.docker.io", image if path else f"library/{image}"
-    return host, path
 
 
 class ImageBuildProvider(ResourceProvider):
@@ -198,18 +81,7 @@ class ImageBuildProvider(ResourceProvider):
         """Whether the registry still has the digest; when it cannot say, the stored state."""
         p = Props(props)
         digest = p.text("digest")
-        if not digest:
-            return ReadResult(id_, p.raw)
-        host, path = _registry_parts(p.text("image"))
-        scheme = "http" if host.startswith(("localhost", "127.0.0.1")) else "https"
-        registry = Api("registry", f"{scheme}://{host}", timeout=15.0)
-        try:
-            answer = registry.send(
-                "HEAD", f"/v2/{path}/manifests/{digest}", headers={"Accept": _MANIFEST_TYPES}
-            )
-        except IntegrationError:
-            return ReadResult(id_, p.raw)
-        if answer.status_code == 404:
+        if digest and has_manifest(p.text("image"), digest) is False:
             return ReadResult(None, {})
         return ReadResult(id_, p.raw)
 
@@ -218,27 +90,16 @@ class ImageBuildProvider(ResourceProvider):
         p = Props(props)
         if not p.text("job"):
             return
-        api = self._cluster(p)
-        api.request(
-            "DELETE",
-            f"{self._jobs(p)}/{quote(p.text('job'), safe='')}",
-            params={"propagationPolicy": "Background"},
-            allow_missing=True,
-        )
+        with self._cluster(p) as jobs:
+            jobs.delete_job(p.text("job"), propagation="Background")
 
     # The build ------------------------------------------------------------------------------
 
     @staticmethod
-    def _cluster(p: Props) -> Api:
-        return cluster_api(p.text("kubeconfig"), p.text("context"))
-
-    @staticmethod
-    def _jobs(p: Props) -> str:
-        return f"/apis/batch/v1/namespaces/{quote(p.text('namespace'), safe='')}/jobs"
-
-    @staticmethod
-    def _core(p: Props, kind: str) -> str:
-        return f"/api/v1/namespaces/{quote(p.text('namespace'), safe='')}/{kind}"
+    @contextmanager
+    def _cluster(p: Props) -> Iterator[NamespaceJobs]:
+        with kube_target(p).client() as api_client:
+            yield NamespaceJobs(api_client, p.text("namespace"))
 
     def _build(self, p: Props) -> dict[str, Any]:
         commit = p.text("commit")
@@ -248,108 +109,77 @@ class ImageBuildProvider(ResourceProvider):
                 f"{service}: the repository has no commit on its default branch yet",
                 hint="push one (with a Dockerfile), then apply again",
             )
-        api = self._cluster(p)
         tag = commit[:12]
         name = job_name(service, tag)
         git_secret = f"{name}-git" if p.text("git_token") else None
-        if git_secret:
-            self._put_secret(api, p, git_secret, name)
-        try:
-            self._start(api, p, name, tag, git_secret)
-            digest = self._wait(api, p, name)
-        finally:
+        with self._cluster(p) as jobs:
             if git_secret:
-                api.request(
-                    "DELETE",
-                    f"{self._core(p, 'secrets')}/{git_secret}",
-                    allow_missing=True,
-                )
+                # Left by an interrupted build, it gets the current token.
+                jobs.put_secret(git_secret, {GIT_TOKEN_KEY: p.text("git_token")}, _MANAGED)
+            try:
+                self._start(jobs, p, name, tag, git_secret)
+                digest = self._wait(jobs, p, name)
+            finally:
+                if git_secret:
+                    jobs.delete_secret(git_secret)
         image = p.text("image")
         return outputs(p, ref=f"{image}:{tag}@{digest}", digest=digest, tag=tag, job=name)
 
-    def _put_secret(self, api: Api, p: Props, secret: str, job: str) -> None:
-        body = {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {"name": secret, "labels": {"app.kubernetes.io/managed-by": "gmac"}},
-            "type": "Opaque",
-            "stringData": {"GIT_AUTH_TOKEN": p.text("git_token")},
-        }
-        answer = api.send("POST", self._core(p, "secrets"), json=body)
-        if answer.status_code == 409:  # left by an interrupted build: replace its value
-            api.request("PUT", f"{self._core(p, 'secrets')}/{secret}", json=body)
-        else:
-            api.check("POST", self._core(p, "secrets"), answer)
-
-    def _start(self, api: Api, p: Props, name: str, tag: str, git_secret: str | None) -> None:
+    def _start(
+        self, jobs: NamespaceJobs, p: Props, name: str, tag: str, git_secret: str | None
+    ) -> None:
         """Submits the Job; one left by an earlier failed attempt is removed first."""
         manifest = job_manifest(p, name, tag, git_secret)
-        existing = api.request("GET", f"{self._jobs(p)}/{name}", allow_missing=True)
+        existing = jobs.job_state(name)
         if existing is not None:
-            if not (existing.get("status") or {}).get("failed"):
+            if not existing.failed:
                 return  # running or done: wait for it instead of building twice
-            api.request(
-                "DELETE",
-                f"{self._jobs(p)}/{name}",
-                params={"propagationPolicy": "Foreground"},
-                allow_missing=True,
-            )
-            self._until_gone(api, p, name)
-        api.request("POST", self._jobs(p), json=manifest)
+            jobs.delete_job(name, propagation="Foreground")
+            self._until_gone(jobs, name)
+        jobs.create_job(manifest)
 
-    def _until_gone(self, api: Api, p: Props, name: str) -> None:
-        deadline = time.monotonic() + 120
-        while api.request("GET", f"{self._jobs(p)}/{name}", allow_missing=True) is not None:
+    def _until_gone(self, jobs: NamespaceJobs, name: str) -> None:
+        deadline = time.monotonic() + _GONE_WITHIN
+        while jobs.job_state(name) is not None:
             if time.monotonic() > deadline:
                 raise _fail(f"the earlier build job {name} is not going away")
             time.sleep(self.poll_seconds)
 
-    def _wait(self, api: Api, p: Props, name: str) -> str:
+    def _wait(self, jobs: NamespaceJobs, p: Props, name: str) -> str:
         timeout = p.number("timeout", DEFAULT_BUILD_TIMEOUT)
         deadline = time.monotonic() + timeout
+        where = f"job {name} in namespace {p.text('namespace')}"
         while True:
-            job = api.request("GET", f"{self._jobs(p)}/{name}")
-            status = job.get("status") or {}
-            if status.get("succeeded"):
-                return self._digest(api, p, name)
-            if status.get("failed"):
+            state = jobs.existing_job_state(name)
+            if state.succeeded:
+                return self._digest(jobs, name)
+            if state.failed:
                 raise _fail(
-                    f"build of {p.text('image')} at {p.text('commit')[:12]} failed "
-                    f"(job {name} in namespace {p.text('namespace')})",
-                    hint=self._log_tail(api, p, name),
+                    f"build of {p.text('image')} at {p.text('commit')[:12]} failed ({where})",
+                    hint=self._log_tail(jobs, p, name),
                 )
             if time.monotonic() > deadline:
-                raise _fail(
-                    f"build of {p.text('image')} did not finish within {timeout}s "
-                    f"(job {name} in namespace {p.text('namespace')})"
-                )
+                image = p.text("image")
+                raise _fail(f"build of {image} did not finish within {timeout}s ({where})")
             time.sleep(self.poll_seconds)
 
-    def _pods(self, api: Api, p: Props, name: str) -> list[dict[str, Any]]:
-        answer = api.request(
-            "GET", self._core(p, "pods"), params={"labelSelector": f"job-name={name}"}
-        )
-        return list((answer or {}).get("items") or [])
-
-    def _digest(self, api: Api, p: Props, name: str) -> str:
-        for pod in self._pods(api, p, name):
-            for status in (pod.get("status") or {}).get("containerStatuses") or []:
-                terminated = (status.get("state") or {}).get("terminated") or {}
-                message = str(terminated.get("message") or "").strip()
-                if status.get("name") == CONTAINER and message.startswith("sha256:"):
-                    return message
+    @staticmethod
+    def _digest(jobs: NamespaceJobs, name: str) -> str:
+        for pod in jobs.job_pods(name):
+            message = pod.messages.get(CONTAINER, "").strip()
+            if message.startswith("sha256:"):
+                return message
         raise _fail(f"build job {name} succeeded but reported no image digest")
 
-    def _log_tail(self, api: Api, p: Props, name: str) -> str:
-        for pod in self._pods(api, p, name):
-            pod_name = quote(str((pod.get("metadata") or {}).get("name", "")), safe="")
-            params = {"container": CONTAINER, "tailLines": str(_LOG_LINES)}
+    @staticmethod
+    def _log_tail(jobs: NamespaceJobs, p: Props, name: str) -> str:
+        for pod in jobs.job_pods(name):
             try:
-                log = api.request("GET", f"{self._core(p, 'pods')}/{pod_name}/log", params=params)
+                log = jobs.pod_log(pod.name, CONTAINER, _LOG_LINES).strip()
             except IntegrationError:
                 continue
-            if isinstance(log, str) and log.strip():
-                return "last lines of the build log:\n" + log.strip()
+            if log:
+                return "last lines of the build log:\n" + log
         return f"see `kubectl logs job/{name} -n {p.text('namespace')}`"
 
 

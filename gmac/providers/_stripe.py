@@ -1,25 +1,18 @@
-"""Stripe, through its Python SDK: products, prices, webhook endpoints.
+"""Stripe: products, prices and webhook endpoints, through `gmac.clients.stripe`.
 
 Every resource takes `api_key` (secret), `api_key_secret` (the gmac secret's name, for
 messages), `api_base` (https://api.stripe.com, or a stripe-mock URL) and `key` (the spec's
 id, which makes the idempotency key of every create). Stripe never deletes a product or a
 price that was used, so `delete` archives them (`active=false`); webhook endpoints are
 deleted.
-
-The SDK sends its requests through `_Transport`, gmac's shared HTTP exchange (`_http`): the
-same rate limit, timeouts and retries with backoff as every other integration, instead of the
-SDK's own. Every Stripe call is safe to repeat: creates carry an idempotency key, updates set
-values, deletes of a deleted object answer 404.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import stripe
 from pulumi.dynamic import (
     CreateResult,
     DiffResult,
@@ -29,9 +22,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.clients.http import Exchange, RetryPolicy, default_timeout, redact_url
-from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
+from gmac.providers._connections import stripe_api
 
 if TYPE_CHECKING:
     from stripe.params import (
@@ -43,109 +35,9 @@ if TYPE_CHECKING:
         WebhookEndpointUpdateParams,
     )
 
-DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
 
-
-class _Transport(stripe.HTTPClient):
-    """The SDK's HTTP client, as one `_http.Exchange` per request (the SDK retries nothing)."""
-
-    name: ClassVar[str] = "gmac-httpx"
-
-    def __init__(
-        self, base: str, timeout: float | None = None, retry: RetryPolicy | None = None
-    ) -> None:
-        super().__init__()
-        self._base = base
-        self._timeout = timeout
-        self._retry = retry
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str] | None,
-        post_data: Any = None,
-        *,
-        _usage: list[str] | None = None,
-    ) -> tuple[str, int, Mapping[str, str]]:
-        path = url.removeprefix(self._base.rstrip("/")).split("?", 1)[0]
-        response = Exchange(
-            service="stripe",
-            method=method.upper(),
-            url=url,
-            what=f"{method.upper()} {path}",
-            headers=dict(headers or {}),
-            content=post_data or None,
-            timeout=self._timeout or default_timeout(),
-            idempotent=True,
-            base_url=self._base,
-            retry=self._retry or RetryPolicy.from_environment(),
-        ).run()
-        return response.text, response.status_code, response.headers
-
-    def close(self) -> None:
-        return None
-
-
-def _client(p: Props, transport: _Transport | None = None) -> stripe.StripeClient:
-    """A client for one call site, over gmac's transport (see the module)."""
-    key = p.text("api_key")
-    if not key:
-        secret = p.text("api_key_secret")
-        raise IntegrationError(
-            "stripe", "no secret key", hint=f"set secret '{secret}'" if secret else ""
-        )
-    base = p.text("api_base") or DEFAULT_STRIPE_API_BASE
-    return stripe.StripeClient(
-        key,
-        base_addresses={"api": base},
-        max_network_retries=0,
-        http_client=transport or _Transport(base),
-    )
-
-
-class _NotFoundError(Exception):
-    """The object does not exist (any more)."""
-
-
-@contextmanager
-def _calls(p: Props, what: str) -> Iterator[None]:
-    """Stripe's errors as IntegrationErrors, without the key; a 404 as `_NotFoundError`."""
-    try:
-        yield
-    except stripe.AuthenticationError:
-        secret = p.text("api_key_secret")
-        hint = f"check secret '{secret}'" if secret else ""
-        raise IntegrationError("stripe", "secret key rejected", status=401, hint=hint) from None
-    except stripe.APIConnectionError:
-        where = redact_url(p.text("api_base") or DEFAULT_STRIPE_API_BASE)
-        raise IntegrationError("stripe", f"{what}: cannot reach {where}") from None
-    except stripe.StripeError as error:
-        if error.http_status == 404:
-            raise _NotFoundError(what) from None
-        detail = error.user_message or (error.error.message if error.error else None)
-        message = f"{what}: {detail or type(error).__name__}"
-        raise IntegrationError("stripe", message, status=error.http_status) from None
-
-
-def check_secret_key(
-    api_key: str,
-    secret_name: str,
-    api_base: str = "",
-    *,
-    timeout: float | None = None,
-    retry: RetryPolicy | None = None,
-) -> None:
-    """Whether Stripe takes the key (`GET /v1/balance`): raises the IntegrationError of a
-    rejected key or an unreachable API, as an apply would."""
-    p = Props({"api_key": api_key, "api_key_secret": secret_name, "api_base": api_base})
-    base = api_base or DEFAULT_STRIPE_API_BASE
-    with _calls(p, "read balance"):
-        _client(p, _Transport(base, timeout, retry)).v1.balance.retrieve()
-
-
-def _options(kind: str, p: Props, fields: Mapping[str, Any]) -> stripe.RequestOptions:
-    return {"idempotency_key": idempotency_key(kind, p.text("key"), fields)}
+def _idempotency_key(kind: str, p: Props, fields: Mapping[str, Any]) -> str:
+    return idempotency_key(kind, p.text("key"), fields)
 
 
 def _our_metadata(p: Props, live: Any) -> dict[str, str]:
@@ -168,17 +60,6 @@ def _events(p: Props) -> Any:
 # Product ------------------------------------------------------------------------------------
 
 
-def _archive(p: Props, kind: str, id_: str) -> None:
-    """Stripe keeps products and prices that were ever sold: deleting one archives it
-    (`active: false`); one already gone is fine."""
-    resource = _client(p).v1.products if kind == "product" else _client(p).v1.prices
-    try:
-        with _calls(p, f"archive {kind} {id_}"):
-            resource.update(id_, {"active": False})
-    except _NotFoundError:
-        return
-
-
 class StripeProductProvider(ResourceProvider):
     """A product; archived (`active=false`) on delete, reactivated if found archived."""
 
@@ -193,25 +74,20 @@ class StripeProductProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
-        client = _client(p)
+        api = stripe_api(p)
         params: ProductCreateParams = {
             "name": p.text("name"),
             "metadata": p.mapping("metadata"),
         }
         if p.text("description"):
             params["description"] = p.text("description")
-        with _calls(p, "create product"):
-            product = client.v1.products.create(params, _options("product", p, params))
-            if not product.active:
-                product = client.v1.products.update(product.id, {"active": True})
+        product = api.create_product(params, _idempotency_key("product", p, params))
         return CreateResult(product.id, outputs(p, active=True))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         p = Props(props)
-        try:
-            with _calls(p, f"read product {id_}"):
-                product = _client(p).v1.products.retrieve(id_)
-        except _NotFoundError:
+        product = stripe_api(p).product(id_)
+        if product is None:
             return ReadResult(None, {})
         live = outputs(
             p,
@@ -230,12 +106,11 @@ class StripeProductProvider(ResourceProvider):
             "metadata": _metadata_update(old, new),
             "active": True,
         }
-        with _calls(new, f"update product {id_}"):
-            _client(new).v1.products.update(id_, params)
+        stripe_api(new).update_product(id_, params)
         return UpdateResult(outputs(new, active=True))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        _archive(Props(props), "product", id_)
+        stripe_api(Props(props)).archive_product(id_)
 
 
 class StripeProduct(Resource, module="stripe", name="Product"):
@@ -289,7 +164,7 @@ class StripePriceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
-        client = _client(p)
+        api = stripe_api(p)
         params: PriceCreateParams = {
             "product": p.text("product"),
             "currency": p.text("currency"),
@@ -304,18 +179,13 @@ class StripePriceProvider(ResourceProvider):
         if p.text("lookup_key"):
             params["lookup_key"] = p.text("lookup_key")
             params["transfer_lookup_key"] = True
-        with _calls(p, "create price"):
-            price = client.v1.prices.create(params, _options("price", p, params))
-            if not price.active:
-                price = client.v1.prices.update(price.id, {"active": True})
+        price = api.create_price(params, _idempotency_key("price", p, params))
         return CreateResult(price.id, outputs(p, active=True))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         p = Props(props)
-        try:
-            with _calls(p, f"read price {id_}"):
-                price = _client(p).v1.prices.retrieve(id_)
-        except _NotFoundError:
+        price = stripe_api(p).price(id_)
+        if price is None:
             return ReadResult(None, {})
         recurring = price.recurring
         product = price.product if isinstance(price.product, str) else price.product.id
@@ -341,12 +211,11 @@ class StripePriceProvider(ResourceProvider):
         if new.text("lookup_key"):
             params["lookup_key"] = new.text("lookup_key")
             params["transfer_lookup_key"] = True
-        with _calls(new, f"update price {id_}"):
-            _client(new).v1.prices.update(id_, params)
+        stripe_api(new).update_price(id_, params)
         return UpdateResult(outputs(new, active=True))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        _archive(Props(props), "price", id_)
+        stripe_api(Props(props)).archive_price(id_)
 
 
 class StripePrice(Resource, module="stripe", name="Price"):
@@ -414,10 +283,9 @@ class StripeWebhookEndpointProvider(ResourceProvider):
         }
         if p.text("description"):
             params["description"] = p.text("description")
-        with _calls(p, "create webhook endpoint"):
-            endpoint = _client(p).v1.webhook_endpoints.create(
-                params, _options("webhook", p, params)
-            )
+        endpoint = stripe_api(p).create_webhook_endpoint(
+            params, _idempotency_key("webhook", p, params)
+        )
         return CreateResult(
             endpoint.id,
             outputs(
@@ -427,10 +295,8 @@ class StripeWebhookEndpointProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         p = Props(props)
-        try:
-            with _calls(p, f"read webhook endpoint {id_}"):
-                endpoint = _client(p).v1.webhook_endpoints.retrieve(id_)
-        except _NotFoundError:
+        endpoint = stripe_api(p).webhook_endpoint(id_)
+        if endpoint is None:
             return ReadResult(None, {})
         live = outputs(
             p,
@@ -450,19 +316,13 @@ class StripeWebhookEndpointProvider(ResourceProvider):
             "description": new.text("description"),
             "metadata": _metadata_update(old, new),
         }
-        with _calls(new, f"update webhook endpoint {id_}"):
-            endpoint = _client(new).v1.webhook_endpoints.update(id_, params)
+        endpoint = stripe_api(new).update_webhook_endpoint(id_, params)
         return UpdateResult(
             outputs(new, signing_secret=old.text("signing_secret"), status=endpoint.status)
         )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        p = Props(props)
-        try:
-            with _calls(p, f"delete webhook endpoint {id_}"):
-                _client(p).v1.webhook_endpoints.delete(id_)
-        except _NotFoundError:
-            return
+        stripe_api(Props(props)).delete_webhook_endpoint(id_)
 
 
 class StripeWebhookEndpoint(Resource, module="stripe", name="WebhookEndpoint"):

@@ -1,10 +1,9 @@
-"""Turso Platform API: databases and database tokens; and a database's migrations, applied
-with libsql-client.
+"""Turso: databases and database tokens through the Platform API (`gmac.clients.turso`),
+and a database's migrations, applied with libsql-client (`gmac.clients.libsql`).
 
 Every API resource takes `api_base` (https://api.turso.tech), `token` (the Platform API
 token, secret; sent as `Authorization: Bearer ...`), `token_secret` (its gmac secret's name)
-and `organization` (the organization slug). The facts relied on, with their sources, are in
-tests/integrations/turso_api_facts.json.
+and `organization` (the organization slug).
 
 Migrations connect to the database itself: its `libsql://` URL with a database token, or any
 URL libsql-client takes (`file:` for a local libSQL file).
@@ -13,13 +12,10 @@ URL libsql-client takes (`file:` for a local libSQL file).
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
-import libsql_client
 import pulumi
 from pulumi.dynamic import (
     CreateResult,
@@ -30,28 +26,15 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.clients.http import Api
+from gmac.clients.libsql import apply_migrations
+from gmac.clients.turso import TursoOrganization
 from gmac.errors import IntegrationError
 from gmac.providers._base import Props, compare, outputs, secret_options
-
-DEFAULT_TURSO_API_BASE = "https://api.turso.tech"
-
-
-def _api(p: Props) -> Api:
-    token = p.text("token")
-    api = Api(
-        "turso",
-        p.text("api_base") or DEFAULT_TURSO_API_BASE,
-        authorization=f"Bearer {token}" if token else None,
-        credential=p.text("token_secret"),
-    )
-    api.require_credentials()
-    return api
+from gmac.providers._connections import turso_client
 
 
-def _database_path(p: Props, name: str) -> str:
-    org = quote(p.text("organization"), safe="")
-    return f"/v1/organizations/{org}/databases/{quote(name, safe='')}"
+def _organization(p: Props) -> TursoOrganization:
+    return turso_client(p).organization(p.text("organization"))
 
 
 def _now() -> int:
@@ -80,35 +63,27 @@ class TursoDatabaseProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
-        api = _api(p)
-        org = quote(p.text("organization"), safe="")
-        body = {"name": p.text("name"), "group": p.text("group", "default")}
-        path = f"/v1/organizations/{org}/databases"
-        response = api.send("POST", path, json=body)
-        if response.status_code == 409:
+        organization = _organization(p)
+        name, declared = p.text("name"), p.text("group", "default")
+        database = organization.create_database(name, declared)
+        if database is None:
             # Made by an earlier run that never heard back (names are unique): take it over,
             # if it is in the declared group.
-            answer = api.request("GET", _database_path(p, p.text("name")))
-            group = str(answer["database"].get("group", body["group"]))
-            if group != body["group"]:
+            database = organization.database(name)
+            group = str(database.get("group", declared))
+            if group != declared:
                 raise IntegrationError(
                     "turso",
-                    f"database '{body['name']}' already exists in group '{group}', "
-                    f"not '{body['group']}'",
+                    f"database '{name}' already exists in group '{group}', not '{declared}'",
                     status=409,
                 )
-        else:
-            api.check("POST", path, response)
-            answer = response.json()
-        database = answer["database"]
         return CreateResult(str(database.get("DbId") or p.text("name")), _outputs(p, database))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         p = Props(props)
-        answer = _api(p).request("GET", _database_path(p, p.text("name")), allow_missing=True)
-        if answer is None:
+        database = _organization(p).find_database(p.text("name"))
+        if database is None:
             return ReadResult(None, {})
-        database = answer["database"]
         live = Props({**p.raw, "group": database.get("group", p.text("group"))})
         return ReadResult(id_, _outputs(live, database))
 
@@ -123,7 +98,7 @@ class TursoDatabaseProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         p = Props(props)
-        _api(p).request("DELETE", _database_path(p, p.text("name")), allow_missing=True)
+        _organization(p).delete_database(p.text("name"))
 
 
 def _outputs(p: Props, database: dict[str, Any]) -> dict[str, Any]:
@@ -206,18 +181,17 @@ class TursoDatabaseTokenProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
-        params = {
-            "expiration": p.text("expiration", "never"),
-            "authorization": p.text("authorization", "full-access"),
-        }
-        path = _database_path(p, p.text("database")) + "/auth/tokens"
-        answer = _api(p).request("POST", path, params=params)
-        jwt = str(answer["jwt"])
+        authorization = p.text("authorization", "full-access")
+        jwt = _organization(p).create_database_token(
+            p.text("database"),
+            expiration=p.text("expiration", "never"),
+            authorization=authorization,
+        )
         created = _now()
         rotate_after = p.number("rotate_after")
         fingerprint = hashlib.sha256(jwt.encode()).hexdigest()[:12]
         return CreateResult(
-            f"{p.text('database')}:{params['authorization']}:{fingerprint}",
+            f"{p.text('database')}:{authorization}:{fingerprint}",
             outputs(
                 p,
                 jwt=jwt,
@@ -228,8 +202,7 @@ class TursoDatabaseTokenProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         p = Props(props)
-        found = _api(p).request("GET", _database_path(p, p.text("database")), allow_missing=True)
-        if found is None:
+        if _organization(p).find_database(p.text("database")) is None:
             return ReadResult(None, {})
         return ReadResult(id_, p.raw)
 
@@ -283,86 +256,6 @@ class TursoDatabaseToken(Resource, module="turso", name="DatabaseToken"):
 
 
 # Migrations ---------------------------------------------------------------------------------
-
-MIGRATIONS_TABLE = "_gmac_migrations"
-
-
-def split_sql(text: str) -> list[str]:
-    """The statements of a migration file, split where SQLite says a statement is complete
-    (so a `;` inside a string, a comment or a trigger body does not split it)."""
-    statements: list[str] = []
-    pending = ""
-    for line in text.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statement = pending.strip()
-            if statement.rstrip(";").strip():
-                statements.append(statement)
-            pending = ""
-    if pending.strip():
-        statements.append(pending.strip())
-    return [s for s in statements if not all(_comment_only(line) for line in s.splitlines())]
-
-
-def _comment_only(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or stripped.startswith("--") or stripped == ";"
-
-
-def _checksum(sql: str) -> str:
-    return hashlib.sha256(sql.encode()).hexdigest()
-
-
-def apply_migrations(
-    url: str, auth_token: str | None, migrations: Mapping[str, str], database: str = ""
-) -> list[str]:
-    """Apply the migrations (file name -> SQL) not applied yet, in name order, each in one
-    transaction with its record in `_gmac_migrations`; the names applied now.
-
-    A migration recorded with other contents is refused: migrations are forward-only.
-    """
-    label = database or url.split("?", 1)[0]
-
-    def failed(error: Exception) -> IntegrationError:
-        text = getattr(error, "explanation", None) or str(error) or type(error).__name__
-        return IntegrationError("turso", f"database '{label}': {text}")
-
-    try:
-        client = libsql_client.create_client_sync(url, auth_token=auth_token or None)
-    except Exception as error:
-        raise failed(error) from None
-    applied_now: list[str] = []
-    try:
-        client.execute(
-            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
-            "name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        rows = client.execute(f"SELECT name, checksum FROM {MIGRATIONS_TABLE}").rows
-        applied = {str(row[0]): str(row[1]) for row in rows}
-        for name in sorted(migrations):
-            sql = migrations[name]
-            if name in applied:
-                if applied[name] != _checksum(sql):
-                    raise IntegrationError(
-                        "turso",
-                        f"database '{label}': migration {name} changed after it was applied; "
-                        "migrations are forward-only: restore it and add a new one",
-                    )
-                continue
-            record = libsql_client.Statement(
-                f"INSERT INTO {MIGRATIONS_TABLE} (name, checksum, applied_at) "
-                "VALUES (?, ?, datetime('now'))",
-                [name, _checksum(sql)],
-            )
-            client.batch([*split_sql(sql), record])
-            applied_now.append(name)
-    except IntegrationError:
-        raise
-    except Exception as error:
-        raise failed(error) from None
-    finally:
-        client.close()
-    return applied_now
 
 
 class TursoMigrationsProvider(ResourceProvider):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from gmac.health import HealthReport
+from gmac.app.health import HealthReport
 
 
 def health_report(report: HealthReport, console: Console) -> None:

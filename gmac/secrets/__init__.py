@@ -7,14 +7,13 @@ docs/secrets.md.
 """
 
 from gmac.secrets._crypto import CryptoError, Identity, Recipient
+from gmac.secrets._file import Entry, SecretFile, parse_timestamp, timestamp, utc_now
 from gmac.secrets._identity import (
     IDENTITY_VARIABLE,
     create_identity_file,
     identity_path,
     load_identities,
 )
-from gmac.secrets._rotation import Rotated, declaration_check, rotatable, rotate
-from gmac.secrets._file import Entry, SecretFile, parse_timestamp, timestamp, utc_now
 from gmac.secrets._store import OpenFile, SecretStore, open_file, unseal
 from gmac.secrets._values import DueSecret, due_secrets, duration, generate_value
 
@@ -26,11 +25,9 @@ __all__ = [
     "Identity",
     "OpenFile",
     "Recipient",
-    "Rotated",
     "SecretFile",
     "SecretStore",
     "create_identity_file",
-    "declaration_check",
     "due_secrets",
     "duration",
     "generate_value",
@@ -38,8 +35,6 @@ __all__ = [
     "load_identities",
     "open_file",
     "parse_timestamp",
-    "rotatable",
-    "rotate",
     "timestamp",
     "unseal",
     "utc_now",

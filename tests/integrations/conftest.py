@@ -19,9 +19,8 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ import pytest
 
 from gmac.dev import servers
 from tests.integrations.turso_api import TursoApi, serve
+from tests.local_http import QuietHandler, serving
 
 INSTALL_HINT = "run scripts/install-servers"
 GITEA_ORG = "gmac"
@@ -175,7 +175,7 @@ class RecordingProxy:
 
 
 def _proxy_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -190,30 +190,14 @@ def _proxy_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_DELETE = _serve  # noqa: N815
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
     return Handler
-
-
-@contextmanager
-def _http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
 def stripe_proxy(stripe_mock: servers.Server) -> Iterator[RecordingProxy]:
     """stripe-mock behind a proxy that records each request (fresh for every test)."""
     proxy = RecordingProxy(stripe_mock.url)
-    with _http_server(_proxy_handler(proxy)) as url:
+    with serving(_proxy_handler(proxy)) as url:
         proxy.url = url
         yield proxy
 
@@ -260,8 +244,8 @@ class Receiver:
 
 
 def _receiver_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+    class Handler(QuietHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server dispatches on do_<METHOD>
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -269,15 +253,12 @@ def _receiver_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
     return Handler
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     hooks = Receiver()
-    with _http_server(_receiver_handler(hooks)) as url:
+    with serving(_receiver_handler(hooks)) as url:
         hooks.url = url
         yield hooks

@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from gmac.dev.servers import STRIPE_MOCK_KEY
 from gmac.app.run_secrets import variable_name
+from gmac.dev.servers import STRIPE_MOCK_KEY
 from tests.gmac_process import run_gmac, start_gmac
 from tests.gmac_result import Result
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gmac.alerts import Alertmanager, Matcher, parse_duration
+from gmac.clients.alertmanager import Alertmanager, Matcher, parse_duration
 from gmac.dev.servers import Server
 from gmac.errors import UsageError
 from tests.gmac_process import gmac_command

@@ -13,16 +13,17 @@ import libsql_client
 import pytest
 
 from components.turso import token_expiration
+from gmac.clients import http as _http
+from gmac.clients.libsql import split_sql
+from gmac.clients.turso import DEFAULT_TURSO_API_BASE
 from gmac.errors import IntegrationError
 from gmac.providers import (
     TursoDatabaseProvider,
     TursoDatabaseTokenProvider,
     TursoMigrationsProvider,
-    _http,
     _turso,
     apply_migrations,
 )
-from gmac.providers._turso import split_sql
 from tests.integrations.conftest import TURSO_TOKEN
 from tests.integrations.turso_api import ENDPOINTS, FACTS, TursoApi, decode_jwt
 
@@ -72,7 +73,7 @@ def test_every_fact_names_its_source() -> None:
             return found
         return []
 
-    assert FACTS["base_url"]["value"] == _turso.DEFAULT_TURSO_API_BASE
+    assert FACTS["base_url"]["value"] == DEFAULT_TURSO_API_BASE
     for name, fact in [*FACTS.items(), *ENDPOINTS.items()]:
         if isinstance(fact, dict) and name != "endpoints":
             assert sources(fact), f"{name} has no source"

@@ -19,10 +19,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.local_http import QuietHandler, serving
 
 FACTS_FILE = Path(__file__).with_name("turso_api_facts.json")
 FACTS: dict[str, Any] = json.loads(FACTS_FILE.read_text(encoding="utf-8"))
@@ -227,7 +229,7 @@ class TursoApi:
 
 
 def _handler(api: TursoApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -242,22 +244,12 @@ def _handler(api: TursoApi) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_DELETE = do_PATCH = _serve  # noqa: N815
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
     return Handler
 
 
 @contextmanager
 def serve(api_tokens: set[str]) -> Iterator[TursoApi]:
     api = TursoApi(api_tokens=set(api_tokens))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
-    api.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(api)) as url:
+        api.url = url
         yield api
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)

@@ -13,7 +13,7 @@ from gmac.providers import (
     GiteaRepositoryProvider,
     GiteaWebhookProvider,
 )
-from tests.providers.conftest import LocalServer
+from tests.local_http import LocalServer
 
 TOKEN = "gitea-secret-token"
 

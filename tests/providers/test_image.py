@@ -1,9 +1,11 @@
 """The image build provider against a local HTTP server playing the Kubernetes API server
-(Jobs, Secrets, Pods) and the registry."""
+(Jobs, Secrets, Pods; reached through the kubernetes package and a real kubeconfig) and the
+registry."""
 
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +14,13 @@ import yaml
 
 from gmac.errors import IntegrationError
 from gmac.providers import ImageBuildProvider
-from gmac.providers._image import job_name
-from gmac.providers._kube import cluster_api
-from tests.providers.conftest import LocalServer, Request
+from tests.local_http import LocalServer, Request
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 DIGEST = "sha256:" + "ab" * 32
 GIT_TOKEN = "gitea-secret-token"
 JOBS = "/apis/batch/v1/namespaces/shop/jobs"
-JOB = job_name("api", COMMIT[:12])
+JOB = f"gmac-build-api-{COMMIT[:12]}"
 
 
 class FakeCluster:
@@ -58,12 +58,15 @@ class FakeCluster:
     def pods(self, request: Request, _: Any) -> tuple[int, Any]:
         assert request.query == {"labelSelector": f"job-name={JOB}"}
         terminated = {"exitCode": 1 if self.fail else 0, "message": "" if self.fail else DIGEST}
-        pod = {
-            "metadata": {"name": "build-pod"},
-            "status": {
-                "containerStatuses": [{"name": "buildkit", "state": {"terminated": terminated}}]
-            },
+        status = {
+            "name": "buildkit",
+            "image": "moby/buildkit:v0.22.0-rootless",
+            "imageID": "docker.io/moby/buildkit@sha256:" + "0" * 64,
+            "ready": False,
+            "restartCount": 0,
+            "state": {"terminated": terminated},
         }
+        pod = {"metadata": {"name": "build-pod"}, "status": {"containerStatuses": [status]}}
         return 200, {"items": [pod]}
 
 
@@ -251,14 +254,77 @@ def test_delete_removes_the_job_only(
     assert len(server.requests) == 1
 
 
-def test_kubeconfig_errors_are_clear(tmp_path: Path, kubeconfig: Path) -> None:
-    with pytest.raises(IntegrationError, match="kubeconfig has no cluster named 'missing'"):
-        cluster_api(str(kubeconfig))  # the current context points nowhere
-    with pytest.raises(IntegrationError, match="no context named 'nope'"):
-        cluster_api(str(kubeconfig), "nope")
-    exec_config = yaml.safe_load(kubeconfig.read_text())
-    exec_config["users"][0]["user"] = {"exec": {"command": "aws"}}
-    path = tmp_path / "exec"
-    path.write_text(json.dumps(exec_config))
-    with pytest.raises(IntegrationError, match="exec and auth-provider credentials"):
-        cluster_api(str(path), "prod")
+def test_kubeconfig_problems_are_one_line_errors(
+    tmp_path: Path, kubeconfig: Path, provider: ImageBuildProvider
+) -> None:
+    with pytest.raises(IntegrationError) as caught:
+        provider.create(_props(kubeconfig, context="nope"))
+    assert str(caught.value) == (
+        "kubernetes: the kubeconfig has no context 'nope' (its contexts: prod, other)"
+    )
+    with pytest.raises(
+        IntegrationError, match=r"^kubernetes: cannot use the kubeconfig: .*missing"
+    ):
+        provider.create(_props(kubeconfig, context=""))  # the current context points nowhere
+    with pytest.raises(IntegrationError, match=r"^kubernetes: no kubeconfig file .*absent"):
+        provider.create(_props(tmp_path / "absent"))
+
+
+def test_exec_credential_plugins_are_used(
+    server: LocalServer, kubeconfig: Path, tmp_path: Path, provider: ImageBuildProvider
+) -> None:
+    """As kubectl does (EKS, GKE, OIDC): the plugin's token authenticates every call."""
+    plugin = tmp_path / "credential-plugin"
+    credential = {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {"token": "token-from-plugin"},
+    }
+    plugin.write_text(f"#!/bin/sh\necho '{json.dumps(credential)}'\n")
+    plugin.chmod(0o755)
+    config = yaml.safe_load(kubeconfig.read_text())
+    exec_config = {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin)}
+    config["users"][0]["user"] = {"exec": exec_config}
+    kubeconfig.write_text(yaml.safe_dump(config))
+    FakeCluster(server)
+
+    provider.create(_props(kubeconfig))
+
+    assert server.requests
+    assert all(r.headers["authorization"] == "Bearer token-from-plugin" for r in server.requests)
+
+
+def test_cluster_errors_are_one_line_without_credentials(
+    server: LocalServer, kubeconfig: Path, provider: ImageBuildProvider
+) -> None:
+    FakeCluster(server)
+    denied = {"kind": "Status", "message": 'jobs.batch is forbidden: User "ci" cannot create'}
+    server.answer("POST", JOBS, 403, denied)
+    with pytest.raises(IntegrationError) as caught:
+        provider.create(_props(kubeconfig))
+    assert str(caught.value) == (
+        f"kubernetes: POST {JOBS}: permission denied: {denied['message']} (403)"
+    )
+    assert "kube-token" not in str(caught.value)
+    assert GIT_TOKEN not in str(caught.value)
+    # The git token Secret is removed when the build cannot even start.
+    assert len(server.sent("DELETE", f"/api/v1/namespaces/shop/secrets/{JOB}-git")) == 1
+
+
+def test_an_unreachable_cluster_is_named(tmp_path: Path, provider: ImageBuildProvider) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "kubeconfig"
+    config = {
+        "current-context": "prod",
+        "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+        "users": [{"name": "u", "user": {"token": "kube-token"}}],
+        "contexts": [{"name": "prod", "context": {"cluster": "c", "user": "u"}}],
+    }
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(IntegrationError) as caught:
+        provider.delete("id", {**_props(path), "job": JOB})
+    assert str(caught.value) == (
+        f"kubernetes: cannot reach http://127.0.0.1:{port}: NewConnectionError"
+    )

@@ -14,7 +14,7 @@ from gmac.providers import (
     StripeProductProvider,
     StripeWebhookEndpointProvider,
 )
-from tests.providers.conftest import LocalServer, Request
+from tests.local_http import LocalServer, Request
 
 KEY = "sk_test_secretkey"
 

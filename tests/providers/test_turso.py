@@ -8,7 +8,7 @@ import pytest
 
 from gmac.errors import IntegrationError
 from gmac.providers import TursoDatabaseProvider, TursoDatabaseTokenProvider
-from tests.providers.conftest import LocalServer
+from tests.local_http import LocalServer
 
 TOKEN = "turso-platform-token"
 DATABASES = "/v1/organizations/shop/databases"

@@ -12,7 +12,7 @@ import pytest
 from gmac.app.secrets import context, rotate_secrets
 from gmac.errors import IntegrationError, SecretsError
 from gmac.secrets import Identity, SecretStore, due_secrets
-from tests.providers.conftest import LocalServer, server  # noqa: F401 - the fixture
+from tests.local_http import LocalServer, server  # noqa: F401 - the fixture
 
 OLD_GITEA = "0123456789abcdef0123456789abcdef12345678"
 OLD_TURSO = "turso-old-platform-token"

@@ -8,15 +8,13 @@ from datetime import datetime
 
 from gmac.app.recording import authorize_action
 from gmac.app.secrets.context import SecretsContext, audited, identities_for_writing
+from gmac.app.secrets.token_rotation import Rotated, declaration_check, rotate
 from gmac.errors import GmacError
 from gmac.secrets import (
     Entry,
-    Rotated,
-    declaration_check,
     due_secrets,
     duration,
     parse_timestamp,
-    rotate,
     utc_now,
 )
 

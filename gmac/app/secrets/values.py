@@ -13,14 +13,13 @@ from typing import Any
 
 from gmac.app.recording import authorize_action
 from gmac.app.secrets.context import SecretsContext, audited, identities_for_writing
+from gmac.app.secrets.token_rotation import declaration_check, rotatable
 from gmac.errors import UsageError
 from gmac.secrets import (
     Entry,
-    declaration_check,
     due_secrets,
     generate_value,
     load_identities,
-    rotatable,
     utc_now,
 )
 

@@ -19,21 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gmac.clients.turso import DEFAULT_TURSO_API_BASE
 from gmac.errors import SecretsError
 from gmac.models import StripeIntegration, TursoIntegration
-from gmac.secrets._crypto import Identity
-from gmac.secrets._store import SecretStore, timestamp, utc_now
-from gmac.secrets._values import generate_value
+from gmac.secrets import Identity, SecretStore, generate_value, timestamp, utc_now
 from gmac.suggest import did_you_mean
 from gmac.validate import Spec
 
 if TYPE_CHECKING:
-    from gmac.providers import NewToken
+    from gmac.clients.tokens import NewToken
 
 GITEA_USERNAME = "GMAC_GITEA_USERNAME"
 GITEA_PASSWORD = "GMAC_GITEA_PASSWORD"
 TURSO_API_BASE = "GMAC_TURSO_API_BASE"
-DEFAULT_TURSO_API_BASE = "https://api.turso.tech"
 TOKEN_META = "api_token"  # the name under which the API knows the token gmac made
 
 
@@ -120,7 +118,8 @@ def rotate(
 
 
 def _new_api_token(spec: Spec, name: str, current: str, previous: str, now: datetime) -> NewToken:
-    from gmac.providers import rotate_gitea_token, rotate_turso_token  # noqa: PLC0415 (heavy)
+    from gmac.clients.gitea import rotate_gitea_token  # noqa: PLC0415 (heavy)
+    from gmac.clients.turso import rotate_turso_token  # noqa: PLC0415 (heavy)
 
     token_name = _token_name(spec, now)
     git = spec.project.git

@@ -10,8 +10,8 @@ The command (gmac/cli_health.py) reads the credentials from the secret store and
 each report in the registry.
 """
 
-from gmac.health._checks import CheckResult, HealthReport, check_environment, credential_names
-from gmac.health._metrics import metrics_registry, push_metrics, write_metrics_file
+from gmac.app.health._checks import CheckResult, HealthReport, check_environment, credential_names
+from gmac.app.health._metrics import metrics_registry, push_metrics, write_metrics_file
 
 __all__ = [
     "CheckResult",

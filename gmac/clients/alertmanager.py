@@ -5,7 +5,8 @@
     GET  /api/v2/silences    to show what silences an alert
 
 The URL comes from `--alertmanager` or `GMAC_ALERTMANAGER_URL`; calls go through the shared
-HTTP exchange (timeouts, retries), failures are `alertmanager: ...` IntegrationErrors.
+HTTP exchange (`http`: timeouts, retries), failures are `alertmanager: ...` IntegrationErrors.
+Matchers and durations are written as amtool writes them (`severity=critical`, `2h`).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
 
+from gmac.app.health._checks import HealthReport
 from gmac.errors import IntegrationError
-from gmac.health._checks import HealthReport
 
 PUSH_JOB = "gmac_health"
 _CHECK_LABELS = ("environment", "integration", "type", "check")

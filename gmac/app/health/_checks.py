@@ -24,11 +24,12 @@ from datetime import UTC, datetime
 
 import libsql_client
 
-from gmac.clients.http import Api, Exchange, RetryPolicy, default_timeout
+from gmac.clients.gitea import GiteaClient, GiteaConnection
+from gmac.clients.http import RetryPolicy, default_timeout, head
+from gmac.clients.stripe import StripeApi, StripeConnection
+from gmac.clients.turso import DEFAULT_TURSO_API_BASE, TursoClient, TursoConnection
 from gmac.errors import GmacError, IntegrationError
 from gmac.models import StripeIntegration, TursoIntegration, WebhookIntegration
-from gmac.providers._stripe import check_secret_key
-from gmac.providers._turso import DEFAULT_TURSO_API_BASE
 from gmac.validate import Spec
 
 STRIPE_API_BASE_VARIABLE = "GMAC_STRIPE_API_BASE"
@@ -121,16 +122,12 @@ class _Checker:
         return value
 
 
-def _api(service: str, base: str, authorization: str | None, credential: str) -> Api:
+def _gitea(base_url: str, token: str, credential: str) -> GiteaClient:
     timeout = min(default_timeout(), HEALTH_TIMEOUT)
-    return Api(
-        service,
-        base,
-        authorization=authorization,
-        credential=credential,
-        timeout=timeout,
-        retry=HEALTH_RETRY,
+    connection = GiteaConnection(
+        base_url, token=token, token_secret=credential, timeout=timeout, retry=HEALTH_RETRY
     )
+    return GiteaClient(connection)
 
 
 def _check_git(checker: _Checker) -> None:
@@ -141,16 +138,13 @@ def _check_git(checker: _Checker) -> None:
     secret = git.credentials.secret if git.credentials is not None else ""
 
     def reachable() -> str:
-        answer = _api(kind, git.url.rstrip("/") + "/api/v1", None, secret).request(
-            "GET", "/version"
-        )
-        return f"version {answer.get('version', '?')}" if isinstance(answer, dict) else ""
+        version = _gitea(git.url, "", secret).server_version()
+        return f"version {version}" if version is not None else ""
 
     def credentials() -> str:
-        token = checker.secret(secret, kind)
-        api = _api(kind, git.url.rstrip("/") + "/api/v1", f"token {token}", secret)
-        user = api.request("GET", "/user")
-        api.request("GET", f"/orgs/{git.org}")
+        client = _gitea(git.url, checker.secret(secret, kind), secret)
+        user = client.user()
+        client.organization(git.org)
         return f"as {user.get('login', '?')}, organization {git.org}"
 
     checker.run("git", kind, "reachable", reachable)
@@ -164,7 +158,8 @@ def _check_stripe(checker: _Checker, integration: StripeIntegration) -> None:
     def credentials() -> str:
         key = checker.secret(secret, "stripe")
         timeout = min(default_timeout(), HEALTH_TIMEOUT)
-        check_secret_key(key, secret, base, timeout=timeout, retry=HEALTH_RETRY)
+        connection = StripeConnection(key, secret, base, timeout=timeout, retry=HEALTH_RETRY)
+        StripeApi(connection).check_key()
         return "test mode" if key.startswith(("sk_test_", "rk_test_")) else "live mode"
 
     checker.run(integration.name, "stripe", "credentials", credentials)
@@ -185,11 +180,14 @@ def _check_turso(checker: _Checker, integration: TursoIntegration) -> None:
     org = integration.organization
     name = integration.name
 
-    def api() -> Api:
-        return _api("turso", base, f"Bearer {checker.secret(secret, 'turso')}", secret)
+    def client() -> TursoClient:
+        token = checker.secret(secret, "turso")
+        timeout = min(default_timeout(), HEALTH_TIMEOUT)
+        connection = TursoConnection(base, token, secret, timeout=timeout, retry=HEALTH_RETRY)
+        return TursoClient(connection)
 
     def valid() -> str:
-        return _expiry((api().request("GET", "/v1/auth/validate") or {}).get("exp"))
+        return _expiry(client().validate_token().get("exp"))
 
     credentials = checker.run(name, "turso", "credentials", valid)
     tokens = {token.database: token.secret for token in integration.tokens}
@@ -197,9 +195,9 @@ def _check_turso(checker: _Checker, integration: TursoIntegration) -> None:
         hostname: list[str] = []
 
         def exists(database: str = database.name, found: list[str] = hostname) -> str:
-            answer = api().request("GET", f"/v1/organizations/{org}/databases/{database}")
-            found.append(str(answer["database"].get("Hostname", "")))
-            return f"group {answer['database'].get('group', '?')}"
+            described = client().organization(org).database(database)
+            found.append(str(described.get("Hostname", "")))
+            return f"group {described.get('group', '?')}"
 
         def answers(database: str = database.name, found: list[str] = hostname) -> str:
             template = os.environ.get(TURSO_DATABASE_URL_VARIABLE)
@@ -237,14 +235,8 @@ def _select_one(url: str, token: str | None, database: str) -> str:
 
 def _check_webhook(checker: _Checker, integration: WebhookIntegration) -> None:
     def reachable() -> str:
-        response = Exchange(
-            service="webhook",
-            method="HEAD",
-            url=integration.url,
-            what=f"HEAD {integration.url}",
-            timeout=min(default_timeout(), HEALTH_TIMEOUT),
-            retry=HEALTH_RETRY,
-        ).run()
+        timeout = min(default_timeout(), HEALTH_TIMEOUT)
+        response = head("webhook", integration.url, timeout=timeout, retry=HEALTH_RETRY)
         # Any answer shows the receiver is there; a 5xx other than "HEAD not implemented"
         # shows it is broken.
         if response.status_code >= 500 and response.status_code != 501:

@@ -1,4 +1,4 @@
-"""The shared HTTP exchange (`gmac.providers._http`): retries with backoff and jitter on 429
+"""The shared HTTP exchange (`gmac.clients.http`): retries with backoff and jitter on 429
 and 5xx, what is safe to repeat, Retry-After, timeouts, the per-integration rate limit, and
 the same machinery under the Stripe SDK. Against a real local HTTP server; only the waits are
 recorded instead of slept."""
@@ -8,7 +8,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,17 +15,9 @@ import stripe
 
 from gmac.clients import http as _http
 from gmac.clients.http import Api, RateLimiter, RetryPolicy, retry_after_seconds
+from gmac.clients.stripe import StripeConnection, StripeTransport
 from gmac.errors import IntegrationError
-from gmac.providers._stripe import _Transport
-from tests.providers.conftest import LocalServer
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-    monkeypatch.setattr(_http, "_sleep", recorded.append)
-    monkeypatch.setattr(_http, "_limiters", {})  # a fresh rate limit for every test
-    return recorded
+from tests.local_http import LocalServer, QuietHandler, serving
 
 
 def _flaky(server: LocalServer, method: str, path: str, failures: list[tuple[int, Any]]) -> None:
@@ -77,8 +68,8 @@ def test_retry_after_is_read_and_capped() -> None:
 def test_the_server_says_how_long_to_wait(waits: list[float]) -> None:
     answers = [429, 200]
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server dispatches on do_<METHOD>
             status = answers.pop(0)
             self.send_response(status)
             if status == 429:
@@ -87,19 +78,8 @@ def test_the_server_says_how_long_to_wait(waits: list[float]) -> None:
             self.end_headers()
             self.wfile.write(b"{}")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        api = Api("stripe", f"http://127.0.0.1:{httpd.server_address[1]}")
-        assert api.request("GET", "/limited") == {}
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(Handler) as url:
+        assert Api("stripe", url).request("GET", "/limited") == {}
     assert waits == [3.0]
 
 
@@ -247,7 +227,7 @@ def test_the_stripe_sdk_goes_through_the_same_retries(
         "sk_test_x",
         base_addresses={"api": server.url},
         max_network_retries=0,
-        http_client=_Transport(server.url),
+        http_client=StripeTransport(StripeConnection("sk_test_x", api_base=server.url)),
     )
 
     product = client.v1.products.create({"name": "p"}, {"idempotency_key": "gmac-1"})
