@@ -30,7 +30,7 @@ DirOption = Annotated[
     Path,
     typer.Option("--dir", envvar="GMAC_CLUSTER_DIR", help="Where the cluster keeps its state."),
 ]
-DEFAULT_DIR = Path(".gmac/dev/cluster")
+DEFAULT_DIR = Path(".gmac/cluster")
 
 
 def _progress(line: str) -> None:
