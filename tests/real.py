@@ -12,9 +12,12 @@ import pytest
 T = TypeVar("T")
 
 
-def require(found: T | None, what: str, how: str) -> T:
+SERVERS_HINT = "run scripts/install-servers"
+
+
+def require(found: T | None, what: str, how: str = SERVERS_HINT) -> T:
     """`found`, or a skip: '<what> is not installed: <how>'."""
-    if found is None:
+    if not found:
         pytest.skip(f"{what} is not installed: {how}")
     return found
 

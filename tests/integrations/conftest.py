@@ -8,15 +8,13 @@
 - `alertmanager`, `pushgateway`: Debian's packages;
 - `receiver`: a webhook receiver that records every delivery.
 
-A server whose binary is missing skips its tests with the reason, except in CI (`CI=true` or
-`GMAC_REQUIRE_REAL=1`), where the test fails: a skip must not pass for a check. Build them
-with scripts/install-servers.
+A server whose binary is missing skips its tests with the reason; in CI that skip is a
+failure (tests/conftest.py). Build them with scripts/install-servers.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,24 +29,10 @@ import pytest
 from gmac.dev import servers
 from tests.integrations.turso_api import TursoApi, serve
 from tests.local_http import QuietHandler, serving
+from tests.real import require
 
-INSTALL_HINT = "run scripts/install-servers"
 GITEA_ORG = "gmac"
 TURSO_TOKEN = "turso-platform-token-for-tests"
-
-
-def must_be_real() -> bool:
-    """In CI a missing server fails the test: a skip must not pass for a check."""
-    return os.environ.get("CI") == "true" or os.environ.get("GMAC_REQUIRE_REAL") == "1"
-
-
-def require(found: Any, what: str, how: str = INSTALL_HINT) -> Any:
-    if found:
-        return found
-    message = f"{what} is not installed: {how}"
-    if must_be_real():
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

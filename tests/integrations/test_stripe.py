@@ -13,13 +13,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from gmac.clients import http as _http
 from gmac.dev.servers import STRIPE_MOCK_KEY, Server
 from gmac.errors import IntegrationError
 from gmac.providers import (
     StripePriceProvider,
     StripeProductProvider,
     StripeWebhookEndpointProvider,
-    _http,
 )
 from tests.integrations.conftest import Forwarded, RecordingProxy
 
