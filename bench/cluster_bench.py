@@ -1,7 +1,7 @@
 """What applying costs against a real API server: `gmac apply`, then a plan with no changes.
 
     python bench/cluster_bench.py                  # 10 and 50 services
-    python bench/cluster_bench.py --sizes 10 --kubeconfig .gmac/dev/cluster/kubeconfig
+    python bench/cluster_bench.py --sizes 10 --kubeconfig .gmac/cluster/kubeconfig
 
 Each size is a fresh project (its own namespace and state) of N services, each compiled to
 ten objects (Deployment, Service, Ingress, ConfigMap, Secret, HorizontalPodAutoscaler,

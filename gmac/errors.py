@@ -4,8 +4,10 @@
     ├── SpecError              the specs are wrong; carries every Problem found, not only the first
     ├── UsageError             the command line asks for something that does not exist
     ├── ToolchainMissingError  a tool gmac needs is not installed; says how to install it
-    ├── BuildError             a tool gmac builds for itself (the Pulumi toolchain, the local
-    │                          control plane, a test server) failed to build; names the step
+    ├── BuildError             a tool gmac builds for itself (the Pulumi toolchain, a test
+    │                          server) failed to build; names the step
+    ├── ClusterError           the local control plane failed to build, start or get ready;
+    │                          names the step or component, with the last lines of its log
     ├── IntegrationError       a remote API (Gitea, Stripe, Turso, the cluster building images)
     │                          refused or failed a call: `gitea: token rejected (401)`
     ├── SecretsError           the secret store cannot do what was asked: an undeclared name, a
@@ -78,6 +80,11 @@ class ToolchainMissingError(GmacError):
 
 class BuildError(GmacError):
     """A build step failed; the message names the step and ends with the tool's output."""
+
+
+class ClusterError(GmacError):
+    """A step of the local control plane failed (`gmac dev cluster`): a build, a certificate,
+    a process or a readiness check; the message ends with the last lines of its output."""
 
 
 class EngineError(GmacError):

@@ -4,7 +4,8 @@ tooling uses (the Pulumi toolchain, the local control plane, the test servers).
 Nothing but Go modules can be downloaded here, so each tool is built from its module: either
 through a small wrapper module that requires it (`wrapper_module` + `build`), or inside the
 module's own folder in the module cache when its `replace` lines must apply (`module_dir` +
-`run`). GOPATH, GOMODCACHE and GOCACHE stay at their defaults, so modules and compiled
+`build_in_module`). Either way a binary appears at its path in one rename, never half
+written. GOPATH, GOMODCACHE and GOCACHE stay at their defaults, so modules and compiled
 packages are shared by every build and reused by the next one.
 """
 
@@ -128,13 +129,44 @@ def build(
     out_dir = build_dir / "out"
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir()
+    # `-o DIR/` names each binary after its package; one package is named by its output.
     target = f"{out_dir}/" if len(packages) > 1 else str(out_dir / outputs[0].name)
     cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", target, *packages]
     run(step, cmd, cwd=build_dir, env=environment)
     for output in outputs:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / output.name).replace(output)
+        _move_into_place(step, out_dir / output.name, output)
     shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def build_in_module(
+    step: str,
+    source: Path,
+    output: Path,
+    *,
+    tags: str = "",
+    ldflags: str = "-s -w",
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """`go build` the main package of the module in `source` (from `module_dir`), where its
+    own go.mod and `replace` lines apply, into `output`, atomically."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Beside the output, so that the rename stays on one file system; per process, as two
+    # builds of one cache may race.
+    partial = output.with_name(f"{output.name}.{os.getpid()}.tmp")
+    tag_args = ["-tags", tags] if tags else []
+    cmd = ["go", "build", "-trimpath", *tag_args, "-ldflags", ldflags, "-o", str(partial)]
+    try:
+        run(step, cmd, cwd=source, env=env if env is not None else go_env())
+        _move_into_place(step, partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _move_into_place(step: str, built: Path, output: Path) -> None:
+    if not built.is_file():
+        raise BuildError(f"{step}: go build made no {built.name}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    built.replace(output)
 
 
 def timed(progress: Progress, what: str, start: float) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 import yaml
 from cryptography import x509
 
+from gmac.app.cluster_watch import cluster_watch, kube_target
 from gmac.dev.cluster import find
 from gmac.dev.cluster._build import _staging_modules
 from gmac.dev.cluster._certs import ensure_pki
 from gmac.dev.cluster._processes import is_ours
-from gmac.engine.cluster_watch import api_server, cluster_watch
 from gmac.models.project import KubernetesTarget
 from tests.cluster._project import REPO
 from tests.cluster.conftest import missing
@@ -115,11 +115,11 @@ def test_the_apply_watch_finds_the_api_server_of_the_context(tmp_path: Path) -> 
     }
     (tmp_path / "kubeconfig").write_text(yaml.safe_dump(config))
     target = KubernetesTarget(context="two", kubeconfig="kubeconfig")
-    assert api_server(target, tmp_path) == ("cluster.example.org", 443)
+    assert kube_target(target, tmp_path).address() == ("cluster.example.org", 443)
     as_text = KubernetesTarget(context="one", kubeconfig=yaml.safe_dump(config))
-    assert api_server(as_text, tmp_path) == ("10.0.0.5", 6443)
+    assert kube_target(as_text, tmp_path).address() == ("10.0.0.5", 6443)
     unreadable = KubernetesTarget(context="one", kubeconfig="contexts: [1, 2]")
-    assert api_server(unreadable, tmp_path) is None
+    assert kube_target(unreadable, tmp_path).address() is None
     rendered = KubernetesTarget(render_to="out")
-    with cluster_watch(rendered, tmp_path, "local"):
+    with cluster_watch(rendered, tmp_path, "local", lambda: None):
         pass  # nothing to watch: no thread, no error

@@ -8,7 +8,17 @@
 
 There are no kubelets: kwok plays one node and makes pods Ready, and reports an address for
 each Ingress as an ingress controller would, so Deployments, Services and Ingresses become
-ready the way they do in a real cluster.
+ready the way they do in a real cluster. Every failure is a ClusterError (gmac.errors).
+
+    _build            the binaries, CRDs and kwok stages, built into ~/.cache/gmac/cluster
+    _certs, _kubeconfig   the PKI and the kubeconfigs made from it
+    _layout           where a plane keeps its files under its state folder
+    _command_lines    each component's flags
+    _processes        spawning, recognising and stopping one process
+    _state            cluster.json: what runs, for `down` from another process
+    _api              the admin's calls to the API server (gmac.clients.kubernetes)
+    _objects          the CRDs and the fake node, and the reads waited on
+    _control_plane    ControlPlane: starting in order, waiting until ready, stopping
 """
 
 from __future__ import annotations
@@ -27,17 +37,12 @@ from gmac.dev.cluster._build import (
     install,
     version_dir,
 )
-from gmac.dev.cluster._control_plane import (
-    NODE_NAME,
-    ControlPlane,
-    Progress,
-    read_state,
-    recorded_processes,
-    stop_recorded,
-)
-from gmac.dev.cluster._errors import ClusterError
+from gmac.dev.cluster._control_plane import ControlPlane
 from gmac.dev.cluster._kubeconfig import CONTEXT
+from gmac.dev.cluster._objects import NODE_NAME
 from gmac.dev.cluster._processes import port_open
+from gmac.dev.cluster._state import Progress, read_state, recorded_processes, stop_recorded
+from gmac.errors import ClusterError
 
 DEFAULT_STATE_DIR = Path(".gmac") / "cluster"
 

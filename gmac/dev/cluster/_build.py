@@ -1,6 +1,6 @@
 """Build the control plane's binaries from Go modules, and cache them with its CRDs.
 
-Everything lands in ``~/.cache/gmac/dev/cluster/vKUBERNETES/``:
+Everything lands in ``~/.cache/gmac/cluster/vKUBERNETES/`` (``$GMAC_CLUSTER_CACHE``):
 
 - ``bin/kube-apiserver``, ``bin/kube-controller-manager``, ``bin/kube-scheduler``: built
   from ``k8s.io/kubernetes`` through a wrapper module whose ``replace`` lines map every
@@ -13,7 +13,8 @@ Everything lands in ``~/.cache/gmac/dev/cluster/vKUBERNETES/``:
   prometheus-operator module;
 - ``kwok-stages.yaml``: kwok's own node and pod stages from its module, plus one for Ingress.
 
-``install()`` is idempotent: a complete cache is recognised from its stamp file alone.
+Every Go build and module download goes through gmac.dev.gobuild. ``install()`` is
+idempotent: a complete cache is recognised from its stamp file alone.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gmac.dev import gobuild
-from gmac.dev.cluster._errors import ClusterError
-from gmac.errors import BuildError
+from gmac.dev.gobuild import Progress
+from gmac.errors import BuildError, ClusterError
 from gmac.fs import write_if_changed
 
 KUBERNETES_VERSION = "1.35.4"
@@ -86,7 +86,6 @@ spec:
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "cluster"
 CACHE_VARIABLE = "GMAC_CLUSTER_CACHE"  # another cache folder, e.g. one shared by CI jobs
 STAMP = ".complete"
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def _stamp_text() -> str:
 
 
 def default_cache_root() -> Path:
-    """$GMAC_CLUSTER_CACHE, else ~/.cache/gmac/dev/cluster; read at each call, not at import."""
+    """$GMAC_CLUSTER_CACHE, else ~/.cache/gmac/cluster; read at each call, not at import."""
     override = os.environ.get(CACHE_VARIABLE)
     return Path(override).expanduser() if override else DEFAULT_CACHE_ROOT
 
@@ -143,22 +142,9 @@ def find(cache_root: Path | None = None) -> Binaries | None:
 # ---------------------------------------------------------------- Go builds
 
 
-def _go_build(
-    step: str,
-    build_dir: Path,
-    packages: Sequence[str],
-    outputs: Sequence[Path],
-    *,
-    require: Sequence[str],
-    ldflags: str,
-) -> None:
+def _go_env() -> dict[str, str]:
     # Two cores: two packages at a time keeps the peak memory of the kubernetes build low.
-    env = gobuild.go_env(parallel=2)
-    gobuild.build(step, build_dir, packages, outputs, require=require, ldflags=ldflags, env=env)
-
-
-def _wrapper(build_dir: Path, name: str, go_version: str, extra: str = "") -> None:
-    gobuild.wrapper_module(build_dir, f"cluster/{name}", go_version, extra)
+    return gobuild.go_env(parallel=2)
 
 
 _STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s*=>\s*\./staging/", re.MULTILINE)
@@ -179,7 +165,7 @@ def _kubernetes_wrapper(build_dir: Path) -> None:
         )
     published = "v0." + KUBERNETES_VERSION.split(".", 1)[1]  # 1.35.4 -> v0.35.4
     lines = "".join(f"\t{module} => {module} {published}\n" for module in staging)
-    _wrapper(build_dir, "kubernetes", "1.25.0", f"\nreplace (\n{lines})\n")
+    gobuild.wrapper_module(build_dir, "cluster/kubernetes", "1.25.0", f"\nreplace (\n{lines})\n")
 
 
 def _build_kubernetes(root: Path, progress: Progress) -> None:
@@ -200,48 +186,50 @@ def _build_kubernetes(root: Path, progress: Progress) -> None:
         f"-X k8s.io/client-go/pkg/version.gitVersion={version}"
     )
     packages = [f"{KUBERNETES_MODULE}/cmd/{name}" for name in KUBE_BINARIES]
-    _go_build(
+    gobuild.build(
         "building kubernetes",
         build_dir,
         packages,
         [root / "bin" / name for name in KUBE_BINARIES],
         require=[f"{package}@{version}" for package in packages],
         ldflags=ldflags,
+        env=_go_env(),
     )
-    progress(f"built kubernetes {version} in {time.monotonic() - start:.0f}s")
+    gobuild.timed(progress, f"built kubernetes {version}", start)
 
 
 def _build_kine(root: Path, progress: Progress) -> None:
     progress(f"building kine v{KINE_VERSION} (sqlite, pure Go)")
     start = time.monotonic()
     build_dir = root / "build" / "kine"
-    _wrapper(build_dir, "kine", "1.26.5")
-    _go_build(
+    gobuild.wrapper_module(build_dir, "cluster/kine", "1.26.5")
+    gobuild.build(
         "building kine",
         build_dir,
         [KINE_MODULE],
         [root / "bin" / "kine"],
         require=[f"{KINE_MODULE}@v{KINE_VERSION}"],
         ldflags=f"-s -w -X {KINE_MODULE}/pkg/version.Version=v{KINE_VERSION}",
+        env=_go_env(),
     )
-    progress(f"built kine in {time.monotonic() - start:.0f}s")
+    gobuild.timed(progress, "built kine", start)
 
 
 def _build_kwok(root: Path, progress: Progress) -> None:
     progress(f"building kwok v{KWOK_VERSION}")
     start = time.monotonic()
     build_dir = root / "build" / "kwok"
-    _wrapper(build_dir, "kwok", "1.26.0")
+    gobuild.wrapper_module(build_dir, "cluster/kwok", "1.26.0")
     package = f"{KWOK_MODULE}/cmd/kwok"
-    _go_build(
+    gobuild.build(
         "building kwok",
         build_dir,
         [package],
         [root / "bin" / "kwok"],
         require=[f"{package}@v{KWOK_VERSION}"],
-        ldflags="-s -w",
+        env=_go_env(),
     )
-    progress(f"built kwok in {time.monotonic() - start:.0f}s")
+    gobuild.timed(progress, "built kwok", start)
 
 
 # ---------------------------------------------------------------- files from modules

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from gmac.fs import write_atomically
 
 VALIDITY = datetime.timedelta(days=365)
 RENEW_BEFORE = datetime.timedelta(days=1)
@@ -90,17 +91,11 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    tmp.replace(path)
+    write_atomically(path, data.decode("ascii"), mode=0o600)
 
 
 def _write_cert(path: Path, cert: x509.Certificate) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    tmp.replace(path)
+    write_atomically(path, cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
 
 
 def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
@@ -212,9 +207,8 @@ def ensure_pki(folder: Path) -> Pki:
     if renew_all or not (pki.service_account_key.is_file() and pki.service_account_pub.is_file()):
         signing = _new_key()
         _write_key(pki.service_account_key, signing)
-        pki.service_account_pub.write_bytes(
-            signing.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+        public = signing.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        write_atomically(pki.service_account_pub, public.decode("ascii"))
     return pki

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 import yaml
 
 from gmac.dev.cluster._certs import Pki
+from gmac.fs import write_atomically
 
 CONTEXT = "gmac-dev"
 
@@ -54,10 +54,5 @@ def kubeconfig_text(server: str, pki: Pki, client: str, context: str = CONTEXT) 
 
 def write_kubeconfig(path: Path, text: str) -> Path:
     """Write a kubeconfig readable by its owner only (it holds a private key)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    tmp.replace(path)
+    write_atomically(path, text, mode=0o600)
     return path

@@ -1,18 +1,21 @@
 """Building the servers from their Go modules into the cache, once.
 
-    ~/.cache/gmac/dev/servers/            ($GMAC_SERVERS_CACHE)
+    ~/.cache/gmac/servers/            ($GMAC_SERVERS_CACHE)
     ├── gitea/v1.26.0/
     │   ├── bin/gitea                 sqlite tags, CGO, no `bindata`
     │   ├── assets/{templates,options,public}   read at run time (STATIC_ROOT_PATH)
     │   └── .complete                 the version, written last
     └── stripe-mock/v0.203.0/
         ├── bin/stripe-mock
+        ├── build/                    the wrapper module it is built in
         └── .complete
 
-Gitea is built inside its module's own folder in the Go module cache, so that its go.mod's
-`replace` directives apply (`go install code.gitea.io/gitea@v1.26.0` refuses a module that
-has them). Gitea 1.27 moved its module path to `gitea.dev`, whose modules the Go proxy here
-does not serve; 1.26.0 is the newest release that builds from the proxy alone.
+Both are built through gmac.dev.gobuild. Gitea is built inside its module's own folder in the
+Go module cache, so that its go.mod's `replace` directives apply (a wrapper module ignores
+them, `go install code.gitea.io/gitea@v1.26.0` refuses them); stripe-mock, which has none,
+through a wrapper module that requires it. Gitea 1.27 moved its module path to `gitea.dev`,
+whose modules the Go proxy here does not serve; 1.26.0 is the newest release that builds
+from the proxy alone.
 
 Without the `bindata` tag Gitea reads its templates, locale options and public files from
 `STATIC_ROOT_PATH` at run time, so those three folders are copied next to the binary.
@@ -22,13 +25,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from gmac.dev import gobuild
+from gmac.dev.gobuild import Progress
 from gmac.errors import BuildError
 
 GITEA_MODULE = "code.gitea.io/gitea"
@@ -37,6 +39,7 @@ GITEA_TAGS = "sqlite sqlite_unlock_notify"
 GITEA_ASSETS = ("templates", "options", "public")
 STRIPE_MOCK_MODULE = "github.com/stripe/stripe-mock"
 STRIPE_MOCK_VERSION = "v0.203.0"
+STRIPE_MOCK_GO_VERSION = "1.22.1"  # the `go` line of its own go.mod
 # Debian's binaries (`prometheus-alertmanager`, `prometheus-pushgateway` packages), installed
 # by scripts/install-system-packages.
 ALERTMANAGER_BINARY = "prometheus-alertmanager"
@@ -46,11 +49,9 @@ CACHE_VARIABLE = "GMAC_SERVERS_CACHE"
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "servers"
 STAMP = ".complete"
 
-Progress = Callable[[str], None]
-
 
 def cache_root() -> Path:
-    """$GMAC_SERVERS_CACHE, else ~/.cache/gmac/dev/servers; read at each call."""
+    """$GMAC_SERVERS_CACHE, else ~/.cache/gmac/servers; read at each call."""
     override = os.environ.get(CACHE_VARIABLE)
     return Path(override).expanduser() if override else DEFAULT_CACHE_ROOT
 
@@ -118,18 +119,16 @@ def build_gitea(root: Path | None = None, progress: Progress = print) -> GiteaBu
     source = gobuild.module_dir(GITEA_MODULE, GITEA_VERSION)
     progress(f"servers: building gitea {GITEA_VERSION} (tags: {GITEA_TAGS}; ~20 min cold)")
     start = time.monotonic()
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    partial = binary.with_name(f"gitea.{os.getpid()}.tmp")
     plain_version = GITEA_VERSION.lstrip("v")
-    ldflags = f'-s -w -X "main.Version={plain_version}" -X "main.Tags={GITEA_TAGS}"'
-    gobuild.run(
+    gobuild.build_in_module(
         f"building gitea {GITEA_VERSION}",
-        ["go", "build", "-trimpath", "-tags", GITEA_TAGS, "-ldflags", ldflags, "-o", str(partial)],
-        cwd=source,
+        source,
+        binary,
+        tags=GITEA_TAGS,
+        ldflags=f'-s -w -X "main.Version={plain_version}" -X "main.Tags={GITEA_TAGS}"',
         env=gobuild.go_env(cgo=True),
     )
-    partial.replace(binary)
-    progress(f"servers: gitea built in {time.monotonic() - start:.0f}s")
+    gobuild.timed(progress, "servers: gitea built", start)
     assets = folder / "assets"
     for name in GITEA_ASSETS:
         target = assets / name
@@ -152,18 +151,19 @@ def build_stripe_mock(root: Path | None = None, progress: Progress = print) -> P
     folder = _stripe_mock_dir(root)
     progress(f"servers: building stripe-mock {STRIPE_MOCK_VERSION}")
     start = time.monotonic()
-    env = gobuild.go_env()
-    env["GOBIN"] = str(folder / "bin")
-    target = f"{STRIPE_MOCK_MODULE}@{STRIPE_MOCK_VERSION}"
-    gobuild.run(
+    build_dir = folder / "build"
+    binary = folder / "bin" / "stripe-mock"
+    gobuild.wrapper_module(build_dir, "servers/stripe-mock", STRIPE_MOCK_GO_VERSION)
+    gobuild.build(
         f"building stripe-mock {STRIPE_MOCK_VERSION}",
-        ["go", "install", "-trimpath", "-ldflags", "-s -w", target],
-        cwd=Path(tempfile.gettempdir()),
-        env=env,
+        build_dir,
+        [STRIPE_MOCK_MODULE],
+        [binary],
+        require=[f"{STRIPE_MOCK_MODULE}@{STRIPE_MOCK_VERSION}"],
     )
-    progress(f"servers: stripe-mock built in {time.monotonic() - start:.0f}s")
+    gobuild.timed(progress, "servers: stripe-mock built", start)
     _stamp(folder, STRIPE_MOCK_VERSION)
-    return folder / "bin" / "stripe-mock"
+    return binary
 
 
 def install(root: Path | None = None, progress: Progress = print) -> None:
