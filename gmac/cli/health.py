@@ -42,7 +42,7 @@ def health(
     """Check every integration: credentials, endpoint, database. Exit 1 when unhealthy."""
 
     def body() -> int:
-        from gmac.app.health_run import HealthRequest, check_health
+        from gmac.app.health import HealthRequest, check_health
         from gmac.render.health import health_report
 
         request = HealthRequest(specs, env, record, metrics_file, pushgateway)

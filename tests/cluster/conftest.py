@@ -7,38 +7,28 @@ Each test gets its own copy of specs/, Pulumi.yaml and stacks/, whose `staging` 
 Turso is called; every Kubernetes object is still compiled and applied).
 
 Without the binaries (`scripts/install-cluster`) or the Pulumi toolchain (`gmac toolchain
-install`) the tests are skipped, and fail instead when GMAC_REQUIRE_REAL=1.
+install`) the tests are skipped; in CI a skip is a failure (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import kubernetes
 import pytest
 
 from gmac.dev.cluster import ControlPlane
 from gmac.dev.cluster import find as find_binaries
-from gmac.engine.toolchain import find as find_toolchain
 from tests.cluster._project import Project, make_project
-
-
-def missing(reason: str) -> None:
-    if os.environ.get("GMAC_REQUIRE_REAL") == "1":
-        pytest.fail(f"{reason} (GMAC_REQUIRE_REAL=1: a skip would hide it)")
-    pytest.skip(reason)
+from tests.real import require, require_toolchain
 
 
 @pytest.fixture(scope="session")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
-    binaries = find_binaries()
-    if binaries is None:
-        missing("the control plane is not built: run scripts/install-cluster")
-    if find_toolchain() is None:
-        missing("the Pulumi toolchain is not built: run `gmac toolchain install`")
-    assert binaries is not None
+    binaries = require(find_binaries(), "the control plane", "run scripts/install-cluster")
+    require_toolchain()
     plane = ControlPlane(tmp_path_factory.mktemp("control-plane"), binaries)
     plane.start()
     started = list(plane.running.values())
@@ -61,7 +51,6 @@ def _alive(pid: int) -> bool:
 @pytest.fixture(scope="session")
 def kube(control_plane: ControlPlane) -> Iterator[Any]:
     """A `kubernetes.client.ApiClient` for the session's cluster, as its admin."""
-    kubernetes = pytest.importorskip("kubernetes", reason="pip install -e '.[dev]'")
     api = kubernetes.config.new_client_from_config(
         config_file=str(control_plane.kubeconfig), context=control_plane.context
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
+import kubernetes
 
 from tests.cluster._objects import wait_for
 from tests.cluster._project import Project
@@ -14,7 +14,6 @@ PR = 41
 
 
 def test_a_preview_gets_its_own_namespace_and_goes_away(project: Project, kube: Any) -> None:
-    kubernetes = pytest.importorskip("kubernetes")
     apps = kubernetes.client.AppsV1Api(kube)
     core = kubernetes.client.CoreV1Api(kube)
     networking = kubernetes.client.NetworkingV1Api(kube)

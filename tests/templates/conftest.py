@@ -1,8 +1,8 @@
 """Fixtures for the template tests: a copy of the example project to add services to, the
 real tools (Go, npm) the rendered code is built with, and a running-server helper.
 
-Without Go or npm these tests skip, except in CI (CI=true or GMAC_REQUIRE_REAL=1), where they
-fail. Timings of the builds are printed at the end of the run.
+Without Go or npm these tests skip (in CI a skip is a failure: tests/conftest.py). Timings of
+the builds are printed at the end of the run.
 """
 
 from __future__ import annotations

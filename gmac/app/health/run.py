@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gmac.app.health import HealthReport, check_environment, push_metrics, write_metrics_file
+from gmac.app.health._checks import HealthReport, check_environment
+from gmac.app.health._metrics import push_metrics, write_metrics_file
 from gmac.app.run_secrets import secrets_for_run
 from gmac.registry import Registry
 from gmac.validate import validate_directory
