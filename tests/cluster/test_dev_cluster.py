@@ -15,8 +15,8 @@ from gmac.dev.cluster._certs import ensure_pki
 from gmac.dev.cluster._processes import is_ours
 from gmac.models.project import KubernetesTarget
 from tests.cluster._project import REPO
-from tests.cluster.conftest import missing
 from tests.gmac_process import gmac_command
+from tests.real import require
 
 
 def test_staging_modules_come_from_the_kubernetes_go_mod() -> None:
@@ -62,8 +62,7 @@ def _gmac(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_up_kubeconfig_down(tmp_path: Path) -> None:
-    if find() is None:
-        missing("the control plane is not built: run scripts/install-cluster")
+    require(find(), "the control plane", "run scripts/install-cluster")
     state = tmp_path / "cluster"
     assert _gmac("kubeconfig", "--dir", str(state)).returncode == 1
 
