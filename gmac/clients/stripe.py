@@ -6,7 +6,13 @@ messages), the API base (https://api.stripe.com, or a stripe-mock URL), the time
 retries. The SDK sends its requests through `StripeTransport`, gmac's shared HTTP exchange
 (`http`): the same rate limit, timeouts and retries with backoff as every other integration,
 instead of the SDK's own. Every Stripe call is safe to repeat: creates carry an idempotency
-key, updates set values, deletes of a deleted object answer 404.
+key (the caller's: one per attempt, resent by the retries of that attempt), updates set
+values, deletes of a deleted object answer 404.
+
+`find_product`, `find_price` and `find_webhook_endpoints` look objects up by one metadata
+value through Stripe's list endpoints, which are consistent with the creates before them
+(Stripe's search can lag behind a create by up to a minute): a create repeated after its
+answer was lost finds what the first one made.
 
 Stripe's errors become `stripe: ...` IntegrationErrors that never hold the key. An object
 that does not exist (any more) reads as None, and archiving or deleting it does nothing.
@@ -27,6 +33,7 @@ from gmac.errors import IntegrationError
 if TYPE_CHECKING:
     from stripe.params import (
         PriceCreateParams,
+        PriceListParams,
         PriceUpdateParams,
         ProductCreateParams,
         ProductUpdateParams,
@@ -95,6 +102,15 @@ class StripeNotFoundError(Exception):
     """The object does not exist (any more)."""
 
 
+LIST_PAGE = 100  # the most Stripe's list endpoints return at once
+
+
+def _has_metadata(found: Any, key: str, value: str) -> bool:
+    metadata = found.metadata
+    values = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata or {})
+    return bool(values.get(key) == value)
+
+
 class StripeApi:
     """The calls gmac makes, each named in its errors (`create price: ...`)."""
 
@@ -140,13 +156,19 @@ class StripeApi:
     # Products and prices: Stripe keeps those ever sold, so they are archived, not deleted ---
 
     def create_product(self, params: ProductCreateParams, idempotency_key: str) -> stripe.Product:
-        """A new product. A create repeated with the same key gets the product the first one
-        made, which may have been archived since: it is made active again."""
+        """A new product. The retries of this request resend `idempotency_key`, so that Stripe
+        answers them with the product the first one made instead of making another."""
         with self.calls("create product"):
-            product = self.sdk.v1.products.create(params, {"idempotency_key": idempotency_key})
-            if not product.active:
-                product = self.sdk.v1.products.update(product.id, {"active": True})
-        return product
+            return self.sdk.v1.products.create(params, {"idempotency_key": idempotency_key})
+
+    def find_product(self, metadata_key: str, value: str) -> stripe.Product | None:
+        """The active product whose metadata holds `metadata_key: value`, if any."""
+        with self.calls("list products"):
+            listed = self.sdk.v1.products.list({"active": True, "limit": LIST_PAGE})
+            for product in listed.auto_paging_iter():
+                if _has_metadata(product, metadata_key, value):
+                    return product
+        return None
 
     def product(self, product_id: str) -> stripe.Product | None:
         try:
@@ -168,12 +190,18 @@ class StripeApi:
             return
 
     def create_price(self, params: PriceCreateParams, idempotency_key: str) -> stripe.Price:
-        """A new price; made active again when a repeated create finds it archived."""
+        """A new price; its retries resend `idempotency_key` (see `create_product`)."""
         with self.calls("create price"):
-            price = self.sdk.v1.prices.create(params, {"idempotency_key": idempotency_key})
-            if not price.active:
-                price = self.sdk.v1.prices.update(price.id, {"active": True})
-        return price
+            return self.sdk.v1.prices.create(params, {"idempotency_key": idempotency_key})
+
+    def find_price(self, product: str, metadata_key: str, value: str) -> stripe.Price | None:
+        """The active price of `product` whose metadata holds `metadata_key: value`, if any."""
+        with self.calls("list prices"):
+            params: PriceListParams = {"product": product, "active": True, "limit": LIST_PAGE}
+            for price in self.sdk.v1.prices.list(params).auto_paging_iter():
+                if _has_metadata(price, metadata_key, value):
+                    return price
+        return None
 
     def price(self, price_id: str) -> stripe.Price | None:
         try:
@@ -204,6 +232,12 @@ class StripeApi:
             return self.sdk.v1.webhook_endpoints.create(
                 params, {"idempotency_key": idempotency_key}
             )
+
+    def find_webhook_endpoints(self, metadata_key: str, value: str) -> list[stripe.WebhookEndpoint]:
+        """The endpoints whose metadata holds `metadata_key: value`."""
+        with self.calls("list webhook endpoints"):
+            listed = self.sdk.v1.webhook_endpoints.list({"limit": LIST_PAGE})
+            return [e for e in listed.auto_paging_iter() if _has_metadata(e, metadata_key, value)]
 
     def webhook_endpoint(self, endpoint_id: str) -> stripe.WebhookEndpoint | None:
         try:

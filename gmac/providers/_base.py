@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -120,18 +121,29 @@ def compare(
     return DiffResult(changes=True, replaces=replaces, delete_before_replace=before)
 
 
-def idempotency_key(kind: str, key: str, fields: Mapping[str, Any]) -> str:
-    """A key that is the same for the same logical resource and the same inputs.
-
-    Retrying a failed create (a lost response, a killed run) then returns the object the first
-    attempt made instead of making a second one.
-    """
+def resource_marker(kind: str, key: str, fields: Mapping[str, Any]) -> str:
+    """A value that is the same for the same logical resource and the same inputs, on every
+    run: written into the remote object (Stripe's metadata), it lets a create repeated after
+    its answer was lost (a killed run, a timeout) find the object the first one made, and
+    take it over instead of making a second one."""
     payload = json.dumps(
         {"kind": kind, "key": key, "fields": _normal(dict(fields), unordered=False)},
         sort_keys=True,
         default=str,
     )
     return f"gmac-{kind}-{hashlib.sha256(payload.encode()).hexdigest()[:40]}"
+
+
+def idempotency_key(marker: str) -> str:
+    """A new key for one attempt at a create (`marker`, then a random part).
+
+    The HTTP layer's retries of that one request resend it, so the server answers them with
+    what the first one did. The next attempt (another run, Pulumi's own retry) gets another:
+    Stripe replays the stored answer of a key for 24 hours, so a fixed key would hand a new
+    attempt an old 500, or an object archived or deleted since. What an earlier attempt made
+    is found by its marker instead.
+    """
+    return f"{marker}-{secrets.token_hex(8)}"
 
 
 def outputs(props: Props, **computed: Any) -> dict[str, Any]:

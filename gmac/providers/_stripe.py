@@ -2,9 +2,16 @@
 
 Every resource takes `api_key` (secret), `api_key_secret` (the gmac secret's name, for
 messages), `api_base` (https://api.stripe.com, or a stripe-mock URL) and `key` (the spec's
-id, which makes the idempotency key of every create). Stripe never deletes a product or a
-price that was used, so `delete` archives them (`active=false`); webhook endpoints are
-deleted.
+id). Stripe never deletes a product or a price that was used, so `delete` archives them
+(`active=false`); webhook endpoints are deleted.
+
+Creates, and a create whose answer was lost: each object gmac makes carries a marker in its
+metadata (`gmac_key`: the resource's key and create inputs, hashed; the same on every run).
+A create first looks for an object with its marker (an active product or price, any
+endpoint) and takes it over; only when there is none does it make one, with an idempotency
+key new for this attempt (resent only by the retries of this one request). An endpoint found
+that way has lost its signing secret (only the create's answer holds it), so it is deleted
+and made again.
 """
 
 from __future__ import annotations
@@ -22,7 +29,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
+from gmac.providers._base import (
+    Props,
+    compare,
+    idempotency_key,
+    outputs,
+    resource_marker,
+    secret_options,
+)
 from gmac.providers._connections import stripe_api
 
 if TYPE_CHECKING:
@@ -36,8 +50,13 @@ if TYPE_CHECKING:
     )
 
 
-def _idempotency_key(kind: str, p: Props, fields: Mapping[str, Any]) -> str:
-    return idempotency_key(kind, p.text("key"), fields)
+MARKER_KEY = "gmac_key"  # the metadata key of the marker
+
+
+def _marked(kind: str, p: Props, params: Any) -> tuple[str, Any]:
+    """The marker of a create's inputs, and the inputs with it in their metadata."""
+    marker = resource_marker(kind, p.text("key"), params)
+    return marker, {**params, "metadata": {**params.get("metadata", {}), MARKER_KEY: marker}}
 
 
 def _our_metadata(p: Props, live: Any) -> dict[str, str]:
@@ -81,7 +100,10 @@ class StripeProductProvider(ResourceProvider):
         }
         if p.text("description"):
             params["description"] = p.text("description")
-        product = api.create_product(params, _idempotency_key("product", p, params))
+        marker, marked = _marked("product", p, params)
+        product = api.find_product(MARKER_KEY, marker) or api.create_product(
+            marked, idempotency_key(marker)
+        )
         return CreateResult(product.id, outputs(p, active=True))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -179,7 +201,10 @@ class StripePriceProvider(ResourceProvider):
         if p.text("lookup_key"):
             params["lookup_key"] = p.text("lookup_key")
             params["transfer_lookup_key"] = True
-        price = api.create_price(params, _idempotency_key("price", p, params))
+        marker, marked = _marked("price", p, params)
+        price = api.find_price(params["product"], MARKER_KEY, marker) or api.create_price(
+            marked, idempotency_key(marker)
+        )
         return CreateResult(price.id, outputs(p, active=True))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -283,9 +308,11 @@ class StripeWebhookEndpointProvider(ResourceProvider):
         }
         if p.text("description"):
             params["description"] = p.text("description")
-        endpoint = stripe_api(p).create_webhook_endpoint(
-            params, _idempotency_key("webhook", p, params)
-        )
+        api = stripe_api(p)
+        marker, marked = _marked("webhook", p, params)
+        for orphan in api.find_webhook_endpoints(MARKER_KEY, marker):
+            api.delete_webhook_endpoint(orphan.id)  # its secret was in a lost answer
+        endpoint = api.create_webhook_endpoint(marked, idempotency_key(marker))
         return CreateResult(
             endpoint.id,
             outputs(

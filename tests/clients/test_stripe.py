@@ -1,6 +1,7 @@
 """The Stripe client, through the real Stripe SDK, against a local HTTP server answering as
 the Stripe API does (stripe-mock comes with the integration tests): the key check, what a
-missing object reads as, and errors without the key."""
+missing object reads as, and errors without the key; creates and look-ups against the Stripe
+stand-in."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import socket
 import pytest
 
 from gmac.clients.http import RetryPolicy
-from gmac.clients.stripe import StripeApi, StripeConnection
+from gmac.clients.stripe import LIST_PAGE, StripeApi, StripeConnection
 from gmac.errors import IntegrationError
+from tests.integrations.stripe_api import KEY as STAND_IN_KEY
+from tests.integrations.stripe_api import serve as stripe_stand_in
 from tests.local_http import LocalServer
 
 KEY = "sk_test_secretkey"
@@ -58,13 +61,31 @@ def test_a_missing_object_reads_as_none_and_archives_quietly(server: LocalServer
     assert server.sent("POST", "/v1/products/prod_x")[0].form() == {"active": "false"}
 
 
-def test_an_archived_product_from_a_repeated_create_is_active_again(server: LocalServer) -> None:
-    archived = {"id": "prod_1", "object": "product", "active": False}
-    server.answer("POST", "/v1/products", 200, archived)
-    server.answer("POST", "/v1/products/prod_1", 200, {**archived, "active": True})
-    product = _api(server.url).create_product({"name": "Pro"}, "gmac-product-1")
-    assert product.active is True
-    assert server.sent("POST", "/v1/products")[0].headers["idempotency-key"] == "gmac-product-1"
+def test_a_create_sends_the_key_it_is_given_and_find_looks_up_by_metadata() -> None:
+    """Against the Stripe stand-in (tests/integrations/stripe_api.py), which keeps state."""
+    with stripe_stand_in() as stand_in:
+        api = _api(stand_in.url, key=STAND_IN_KEY)
+        made = api.create_product({"name": "Pro", "metadata": {"mark": "a"}}, "key-1")
+        assert stand_in.keys_sent("/v1/products") == ["key-1"]
+        for n in range(LIST_PAGE + 5):  # newer ones: the first is on the second page
+            api.create_product({"name": f"P{n}", "metadata": {"mark": f"p{n}"}}, f"k{n}")
+        found = api.find_product("mark", "a")
+        assert found is not None and found.id == made.id
+        assert api.find_product("mark", "none") is None
+        api.archive_product(made.id)
+        assert api.find_product("mark", "a") is None  # only active products
+
+        price = api.create_price(
+            {"product": made.id, "currency": "usd", "unit_amount": 100, "metadata": {"m": "1"}},
+            "key-2",
+        )
+        found_price = api.find_price(made.id, "m", "1")
+        assert found_price is not None and found_price.id == price.id
+        hook = api.create_webhook_endpoint(
+            {"url": "https://x.example.com", "enabled_events": ["*"], "metadata": {"m": "1"}},
+            "key-3",
+        )
+        assert [e.id for e in api.find_webhook_endpoints("m", "1")] == [hook.id]
 
 
 def test_an_unreachable_api_is_named() -> None:

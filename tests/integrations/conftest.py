@@ -116,15 +116,22 @@ class RecordingProxy:
     upstream: str
     url: str = ""
     seen: list[Forwarded] = field(default_factory=list)
-    faults: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    faults: list[tuple[int, dict[str, str], str | None]] = field(default_factory=list)
     # Fields added to the JSON answers of (method, path): stripe-mock's fixtures leave out
     # some that Stripe documents (a webhook endpoint's `secret`, returned only by create).
     additions: dict[tuple[str, str], Callable[[], dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail_next(self, status: int, count: int = 1, headers: dict[str, str] | None = None) -> None:
+    def fail_next(
+        self,
+        status: int,
+        count: int = 1,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+    ) -> None:
+        """The next `count` requests (of `method` only, when given) are answered `status`."""
         with self.lock:
-            self.faults.extend([(status, dict(headers or {}))] * count)
+            self.faults.extend([(status, dict(headers or {}), method)] * count)
 
     def sent(self, method: str, path: str) -> list[Forwarded]:
         return [f for f in self.seen if f.method == method and f.path == path]
@@ -134,9 +141,11 @@ class RecordingProxy:
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         with self.lock:
-            fault = self.faults.pop(0) if self.faults else None
+            fault = next((f for f in self.faults if f[2] in (None, method)), None)
+            if fault is not None:
+                self.faults.remove(fault)
         if fault is not None:
-            status, extra = fault
+            status, extra, _method = fault
             data = json.dumps({"error": {"message": "injected", "type": "api_error"}}).encode()
             self.seen.append(Forwarded(method, parts.path, parts.query, headers, body, status))
             return status, {"Content-Type": "application/json", **extra}, data

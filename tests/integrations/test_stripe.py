@@ -1,8 +1,13 @@
 """The Stripe providers, through the Stripe SDK, against stripe-mock (which checks every
 request against Stripe's OpenAPI description). stripe-mock keeps no state, so what reached
-it is read from the recording proxy in front of it: an idempotency key on every create, an
+it is read from the recording proxy in front of it: the lookup before every create, an
+idempotency key on every create (one per attempt, resent by that attempt's retries), an
 amount change that creates a new price and archives the old one, retries on 429 and 5xx,
-a rejected key, and stripe-mock dying and coming back."""
+a rejected key, and stripe-mock dying and coming back.
+
+stripe-mock answers a list with its fixed fixtures, so it cannot show a create finding what
+an earlier attempt made: that is tests/providers/test_stripe.py, against the Stripe stand-in
+(tests/integrations/stripe_api.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from gmac.providers import (
     StripeProductProvider,
     StripeWebhookEndpointProvider,
 )
+from gmac.providers._stripe import MARKER_KEY
 from tests.integrations.conftest import Forwarded, RecordingProxy
 
 CREATES = ("/v1/products", "/v1/prices", "/v1/webhook_endpoints")
@@ -74,14 +80,21 @@ def test_product_lifecycle(stripe_proxy: RecordingProxy) -> None:
     created = provider.create(props)
 
     assert created.id.startswith("prod_")
+    (lookup,) = stripe_proxy.sent("GET", "/v1/products")
+    assert parse_qs(lookup.query) == {"active": ["true"], "limit": ["100"]}
     (create,) = stripe_proxy.sent("POST", "/v1/products")
+    assert stripe_proxy.seen.index(lookup) < stripe_proxy.seen.index(create)
     assert create.status == 200
     assert _headers(create)["authorization"] == f"Bearer {STRIPE_MOCK_KEY}"
-    assert _form(create) == {
+    form = _form(create)
+    marker = form.pop(f"metadata[{MARKER_KEY}]")
+    assert form == {
         "name": "gmac Pro",
         "metadata[gmac_project]": "shop",
         "metadata[gmac_id]": "pro",
     }
+    assert marker.startswith("gmac-product-")
+    assert _headers(create)["idempotency-key"].startswith(f"{marker}-")
 
     read = provider.read(created.id, props)
     assert read.id == created.id
@@ -161,9 +174,9 @@ def test_webhook_endpoint_signing_secret_is_a_secret_output(
 def test_every_create_carries_an_idempotency_key_kept_across_retries(
     stripe_proxy: RecordingProxy, no_waits: list[float]
 ) -> None:
-    stripe_proxy.fail_next(429, headers={"Retry-After": "1"})
-    stripe_proxy.fail_next(500)
-    stripe_proxy.fail_next(503)
+    stripe_proxy.fail_next(429, headers={"Retry-After": "1"}, method="POST")
+    stripe_proxy.fail_next(500, method="POST")
+    stripe_proxy.fail_next(503, method="POST")
 
     StripeProductProvider().create(_common(stripe_proxy, "pro", name="Pro", active=True))
     StripePriceProvider().create(_price(stripe_proxy))
@@ -180,6 +193,34 @@ def test_every_create_carries_an_idempotency_key_kept_across_retries(
     assert len(no_waits) == 3
 
 
+def test_a_new_attempt_at_a_create_sends_a_new_key(
+    stripe_proxy: RecordingProxy, no_waits: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed apply, then the next one: each attempt its own key, its retries the same.
+    A fixed key would have Stripe replay the first attempt's stored 500 for a day."""
+    monkeypatch.setenv(_http.ATTEMPTS_VARIABLE, "2")
+    stripe_proxy.fail_next(500, count=2, method="POST")
+    props = _price(stripe_proxy)
+    with pytest.raises(IntegrationError, match=r"create price: .*\(500\)"):
+        StripePriceProvider().create(props)
+    StripePriceProvider().create(props)  # the next apply
+
+    creates = stripe_proxy.sent("POST", "/v1/prices")
+    assert [f.status for f in creates] == [500, 500, 200]
+    keys = [_headers(f)["idempotency-key"] for f in creates]
+    assert keys[0] == keys[1] != keys[2]
+    markers = {_form(f)[f"metadata[{MARKER_KEY}]"] for f in creates}
+    assert len(markers) == 1  # the same resource: the same marker, found by the lookup
+    assert all(key.startswith(f"{next(iter(markers))}-") for key in keys)
+    lookups = stripe_proxy.sent("GET", "/v1/prices")
+    assert len(lookups) == 2  # one per attempt, before its create
+    assert parse_qs(lookups[0].query) == {
+        "product": ["prod_pro"],
+        "active": ["true"],
+        "limit": ["100"],
+    }
+
+
 def test_a_rejected_key_is_one_clear_message(stripe_proxy: RecordingProxy) -> None:
     props = _common(stripe_proxy, "pro", name="Pro", api_key="sk_live_not_a_test_key")
     with pytest.raises(IntegrationError) as caught:
@@ -189,6 +230,7 @@ def test_a_rejected_key_is_one_clear_message(stripe_proxy: RecordingProxy) -> No
     )
     assert "sk_live" not in str(caught.value)
     assert [f.status for f in stripe_proxy.seen] == [401]  # a 401 is not retried
+    assert stripe_proxy.seen[0].method == "GET"  # the lookup: nothing was created
 
 
 def test_stripe_mock_dying_and_coming_back(stripe_mock: Server, no_waits: list[float]) -> None:
@@ -210,6 +252,6 @@ def test_stripe_mock_dying_and_coming_back(stripe_mock: Server, no_waits: list[f
 
 def test_the_proxy_passes_stripe_mocks_answers_through(stripe_proxy: RecordingProxy) -> None:
     created = StripeProductProvider().create(_common(stripe_proxy, "pro", name="P", active=True))
-    answer = stripe_proxy.seen[0]
-    assert answer.path == "/v1/products"
+    answer = stripe_proxy.sent("POST", "/v1/products")[0]
+    assert answer.status == 200
     assert json.dumps(created.outs)  # plain data, storable in the state
