@@ -1,5 +1,6 @@
-"""The Turso client against the Platform API as documented (tests/integrations/turso_api.py,
-served from turso_api_facts.json), and libSQL migrations on a real libSQL file."""
+"""The Turso client against the Turso Platform API stand-in (tests/integrations/turso_api.py,
+written from the documentation in turso_api_facts.json), and libSQL migrations on a real
+libSQL file."""
 
 from __future__ import annotations
 
@@ -12,23 +13,24 @@ import pytest
 from gmac.clients.libsql import apply_migrations, split_sql
 from gmac.clients.turso import TursoClient, TursoConnection, rotate_turso_token
 from gmac.errors import IntegrationError
-from tests.integrations.turso_api import TursoApi, decode_jwt, serve
+from tests.integrations.turso_api import TursoStandIn, decode_jwt, serve
 from tests.local_http import LocalServer
-
-TOKEN = "turso-platform-token"
 
 
 @pytest.fixture
-def turso() -> Iterator[TursoApi]:
-    with serve({TOKEN}) as api:
+def turso() -> Iterator[TursoStandIn]:
+    with serve() as api:
         yield api
 
 
-def _client(api: TursoApi, token: str = TOKEN) -> TursoClient:
-    return TursoClient(TursoConnection(api.url, token=token, token_secret="turso-api-token"))
+def _client(api: TursoStandIn, token: str | None = None) -> TursoClient:
+    connection = TursoConnection(
+        api.url, token=api.api_token if token is None else token, token_secret="turso-api-token"
+    )
+    return TursoClient(connection)
 
 
-def test_database_lifecycle(turso: TursoApi) -> None:
+def test_database_lifecycle(turso: TursoStandIn) -> None:
     shop = _client(turso).organization("shop")
     created = shop.create_database("orders", "default")
     assert created is not None
@@ -54,7 +56,7 @@ def test_database_lifecycle(turso: TursoApi) -> None:
     )
 
 
-def test_the_token_is_checked_and_never_shown(turso: TursoApi) -> None:
+def test_the_token_is_checked_and_never_shown(turso: TursoStandIn) -> None:
     assert _client(turso).validate_token() == {"exp": -1}
     with pytest.raises(IntegrationError) as caught:
         _client(turso, "stale-token").validate_token()

@@ -1,11 +1,16 @@
-"""Real servers for the integration tests, each started once per session on a free port of
-127.0.0.1 and stopped at the end (`gmac.dev.servers`):
+"""The servers of the integration tests, each on a free port of 127.0.0.1, stopped at the end.
+
+Real servers, started once per session (`gmac.dev.servers`):
 
 - `gitea`: Gitea built from its Go module, an admin token, and the organization `gmac`;
 - `stripe_mock`: stripe-mock, with a `stripe_proxy` in front that records what reached it
   and can answer a fault instead (stripe-mock itself keeps no state);
-- `turso_api`: the Turso Platform API as documented (turso_api.py, turso_api_facts.json);
-- `alertmanager`, `pushgateway`: Debian's packages;
+- `alertmanager`, `pushgateway`: Debian's packages.
+
+Ours, for each test:
+
+- `turso_stand_in`: a stand-in for the Turso Platform API, written from its documentation
+  (turso_api.py, turso_api_facts.json): no Turso server can run here, so it is not Turso;
 - `receiver`: a webhook receiver that records every delivery.
 
 A server whose binary is missing skips its tests with the reason; in CI that skip is a
@@ -27,12 +32,11 @@ import httpx
 import pytest
 
 from gmac.dev import servers
-from tests.integrations.turso_api import TursoApi, serve
+from tests.integrations.turso_api import TursoStandIn, serve
 from tests.local_http import QuietHandler, serving
 from tests.real import require
 
 GITEA_ORG = "gmac"
-TURSO_TOKEN = "turso-platform-token-for-tests"
 
 
 @pytest.fixture(scope="session")
@@ -90,8 +94,9 @@ def pushgateway(servers_home: Path) -> Iterator[servers.Server]:
 
 
 @pytest.fixture
-def turso_api() -> Iterator[TursoApi]:
-    with serve({TURSO_TOKEN}) as api:
+def turso_stand_in() -> Iterator[TursoStandIn]:
+    """The Turso Platform API stand-in; `turso_stand_in.api_token` is a token it accepts."""
+    with serve() as api:
         yield api
 
 

@@ -1,6 +1,6 @@
 """A copy of the example project whose `staging` environment is live against the test
 servers: Git at the test Gitea, `GMAC_STRIPE_API_BASE` at stripe-mock (through the recording
-proxy), `GMAC_TURSO_API_BASE` at the documented Turso API, the databases in libSQL files
+proxy), `GMAC_TURSO_API_BASE` at the Turso Platform API stand-in, the databases in libSQL files
 (`GMAC_TURSO_DATABASE_URL`), the CI webhook at the test's receiver, and Kubernetes rendered
 to a folder (`render_to`) so that no cluster is needed. `gmac` runs as a subprocess, as a
 user runs it.

@@ -1,5 +1,6 @@
 """End to end: `gmac apply` of a `staging` environment whose integrations are live against
-the test servers (Gitea, stripe-mock, the documented Turso API, a webhook receiver), with
+the test servers (the real Gitea and stripe-mock, the Turso Platform API stand-in written
+from its documentation, a webhook receiver), with
 Kubernetes rendered to a folder. Through the gmac console script and the real Pulumi engine.
 
 - the first apply creates repositories, protection, hooks, products, prices, the webhook
@@ -29,9 +30,9 @@ import yaml
 
 from gmac.dev import servers
 from gmac.engine.toolchain import find
-from tests.integrations.conftest import TURSO_TOKEN, Delivery, Receiver, RecordingProxy, require
+from tests.integrations.conftest import Delivery, Receiver, RecordingProxy, require
 from tests.integrations.live import ENV, MIGRATIONS, LiveProject, make_live_project
-from tests.integrations.turso_api import TursoApi
+from tests.integrations.turso_api import TursoStandIn
 
 HOOKED = ("api", "control-panel")  # the services with `repo.webhooks: [ci]`
 PROTECTED = ("api", "control-panel")  # and with `protected_branches: [main]`
@@ -48,7 +49,7 @@ def _project(
     root: Path,
     gitea: servers.Gitea,
     proxy: RecordingProxy,
-    turso: TursoApi,
+    turso: TursoStandIn,
     receiver: Receiver,
 ) -> tuple[LiveProject, str]:
     org = f"shop-{uuid.uuid4().hex[:6]}"
@@ -64,7 +65,7 @@ def _project(
         org=org,
         stripe_url=proxy.url,
         turso_url=turso.url,
-        turso_token=TURSO_TOKEN,
+        turso_token=turso.api_token,
         hook_url=f"{receiver.url}/hooks/gitea",
     )
     return project, org
@@ -77,10 +78,10 @@ def live(
     toolchain: Any,
     gitea: servers.Gitea,
     stripe_proxy: RecordingProxy,
-    turso_api: TursoApi,
+    turso_stand_in: TursoStandIn,
     receiver: Receiver,
 ) -> Iterator[tuple[LiveProject, str]]:
-    project, org = _project(tmp_path / "project", gitea, stripe_proxy, turso_api, receiver)
+    project, org = _project(tmp_path / "project", gitea, stripe_proxy, turso_stand_in, receiver)
     yield project, org
     for text in project.outputs:
         assert "Traceback" not in text, text
@@ -137,7 +138,7 @@ def test_apply_creates_everything_then_plans_nothing(
     *,
     gitea: servers.Gitea,
     stripe_proxy: RecordingProxy,
-    turso_api: TursoApi,
+    turso_stand_in: TursoStandIn,
     receiver: Receiver,
     tmp_path: Path,
 ) -> None:
@@ -169,8 +170,8 @@ def test_apply_creates_everything_then_plans_nothing(
         assert all(key.startswith("gmac-") for key in _keys(stripe_proxy, path))
 
     # Turso: the database, the app's token, the migrations in the libSQL file.
-    assert list(turso_api.databases) == [("gmac", "registry")]
-    assert len(turso_api.tokens) >= 1
+    assert list(turso_stand_in.databases) == [("gmac", "registry")]
+    assert len(turso_stand_in.tokens) >= 1
     database = f"file:{project.path('databases/registry.db')}"
     tables = _rows(database, "SELECT name FROM sqlite_master WHERE type = 'table'")
     assert {("accounts",), ("subscriptions",)} <= set(tables)
@@ -276,13 +277,13 @@ def test_gitea_killed_mid_apply_then_restarted_converges_without_duplicates(
     *,
     toolchain: Any,
     stripe_proxy: RecordingProxy,
-    turso_api: TursoApi,
+    turso_stand_in: TursoStandIn,
     receiver: Receiver,
 ) -> None:
     build = require(servers.find_gitea(), f"gitea {servers.GITEA_VERSION}")
     gitea = servers.start_gitea(tmp_path / "gitea", build)
     try:
-        project, org = _project(tmp_path / "project", gitea, stripe_proxy, turso_api, receiver)
+        project, org = _project(tmp_path / "project", gitea, stripe_proxy, turso_stand_in, receiver)
         # Slow Gitea's calls down (its rate limit) so the kill lands in the middle.
         project.env["GMAC_RATE_LIMIT_GITEA"] = "2"
         project.env["GMAC_HTTP_ATTEMPTS"] = "2"
@@ -312,11 +313,11 @@ def test_gitea_killed_mid_apply_then_restarted_converges_without_duplicates(
             assert state[name]["rules"] == (["main"] if name in PROTECTED else [])
             expected = [(f"{receiver.url}/hooks/gitea", True)] if name in HOOKED else []
             assert state[name]["hooks"] == expected
-        # One idempotency key per Stripe object across both applies: nothing made twice.
-        assert len(_keys(stripe_proxy, "/v1/products")) == 1
-        assert len(_keys(stripe_proxy, "/v1/prices")) == 2
-        assert len(_keys(stripe_proxy, "/v1/webhook_endpoints")) == 1
-        assert list(turso_api.databases) == [("gmac", "registry")]
+        # Each Stripe object made once across both applies: nothing made twice.
+        assert len(_creates(stripe_proxy, "/v1/products")) == 1
+        assert len(_creates(stripe_proxy, "/v1/prices")) == 2
+        assert len(_creates(stripe_proxy, "/v1/webhook_endpoints")) == 1
+        assert list(turso_stand_in.databases) == [("gmac", "registry")]
         assert project.plan_json()[0] == 0
         resources = [r["urn"] for r in project.state_resources()]
         assert len(resources) == len(set(resources))

@@ -1,4 +1,5 @@
-"""`gmac health` against the real servers: every integration of `staging` checked
+"""`gmac health` against the test servers (the real Gitea, stripe-mock and Pushgateway; the
+Turso Platform API stand-in): every integration of `staging` checked
 (credentials, endpoint, database), the exit code, the result recorded in the registry, the
 metrics written for a textfile collector and pushed to a real Pushgateway."""
 
@@ -16,9 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gmac.dev.servers import Gitea, Server
 from gmac.providers import TursoDatabaseProvider
-from tests.integrations.conftest import GITEA_ORG, TURSO_TOKEN, Receiver, RecordingProxy
+from tests.integrations.conftest import GITEA_ORG, Receiver, RecordingProxy
 from tests.integrations.live import ENV, LiveProject, make_live_project
-from tests.integrations.turso_api import TursoApi
+from tests.integrations.turso_api import TursoStandIn
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def live(
     tmp_path: Path,
     gitea: Gitea,
     stripe_proxy: RecordingProxy,
-    turso_api: TursoApi,
+    turso_stand_in: TursoStandIn,
     receiver: Receiver,
 ) -> Iterator[LiveProject]:
     project = make_live_project(
@@ -35,15 +36,15 @@ def live(
         gitea_token=gitea.token,
         org=GITEA_ORG,
         stripe_url=stripe_proxy.url,
-        turso_url=turso_api.url,
-        turso_token=TURSO_TOKEN,
+        turso_url=turso_stand_in.url,
+        turso_token=turso_stand_in.api_token,
         hook_url=f"{receiver.url}/hooks/gitea",
     )
     # The database apply would have made.
     TursoDatabaseProvider().create(
         {
-            "api_base": turso_api.url,
-            "token": TURSO_TOKEN,
+            "api_base": turso_stand_in.url,
+            "token": turso_stand_in.api_token,
             "token_secret": "turso-platform-token",
             "organization": "gmac",
             "name": "registry",

@@ -1,9 +1,13 @@
-"""Turso: the providers against the Platform API as documented (turso_api_facts.json, served
-by turso_api.py), token rotation, faults, and the database's migrations applied with
+"""Turso: the providers against the Turso Platform API stand-in (turso_api.py, written from
+the documentation in turso_api_facts.json: no Turso server runs here), tokens checked as the
+documentation says a database checks them (signature, expiry, scope, invalidation per
+database and per group), rotation, faults, and the database's migrations applied with
 libsql-client to a real libSQL file."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
 from pathlib import Path
@@ -15,7 +19,7 @@ import pytest
 from components.turso import token_expiration
 from gmac.clients import http as _http
 from gmac.clients.libsql import split_sql
-from gmac.clients.turso import DEFAULT_TURSO_API_BASE
+from gmac.clients.turso import DEFAULT_TURSO_API_BASE, TursoClient, TursoConnection
 from gmac.errors import IntegrationError
 from gmac.providers import (
     TursoDatabaseProvider,
@@ -24,8 +28,7 @@ from gmac.providers import (
     _turso,
     apply_migrations,
 )
-from tests.integrations.conftest import TURSO_TOKEN
-from tests.integrations.turso_api import ENDPOINTS, FACTS, TursoApi, decode_jwt
+from tests.integrations.turso_api import ENDPOINTS, FACTS, TursoStandIn, decode_jwt
 
 ORG = "gmac"
 
@@ -38,11 +41,11 @@ def no_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waits
 
 
-def _db_props(api: TursoApi, **changes: Any) -> dict[str, Any]:
+def _db_props(api: TursoStandIn, **changes: Any) -> dict[str, Any]:
     return {
         "__provider": "pickled",
         "api_base": api.url,
-        "token": TURSO_TOKEN,
+        "token": api.api_token,
         "token_secret": "turso-platform-token",
         "organization": ORG,
         "name": "registry",
@@ -51,10 +54,10 @@ def _db_props(api: TursoApi, **changes: Any) -> dict[str, Any]:
     }
 
 
-def _token_props(api: TursoApi, **changes: Any) -> dict[str, Any]:
+def _token_props(api: TursoStandIn, **changes: Any) -> dict[str, Any]:
     return {
         "api_base": api.url,
-        "token": TURSO_TOKEN,
+        "token": api.api_token,
         "token_secret": "turso-platform-token",
         "organization": ORG,
         "database": "registry",
@@ -80,56 +83,59 @@ def test_every_fact_names_its_source() -> None:
             assert all(s.startswith("https://docs.turso.tech/") for s in sources(fact)), name
 
 
-def test_database_lifecycle_as_documented(turso_api: TursoApi) -> None:
+def test_database_lifecycle_as_documented(turso_stand_in: TursoStandIn) -> None:
     provider = TursoDatabaseProvider()
 
-    created = provider.create(_db_props(turso_api))
+    created = provider.create(_db_props(turso_stand_in))
 
-    call = turso_api.called("create_database")[0]
+    call = turso_stand_in.called("create_database")[0]
     assert call.body == {"name": "registry", "group": "default"}
-    assert call.authorization == f"Bearer {TURSO_TOKEN}"
-    stored = turso_api.databases[(ORG, "registry")]
+    assert call.authorization == f"Bearer {turso_stand_in.api_token}"
+    stored = turso_stand_in.databases[(ORG, "registry")]
     assert created.id == stored["DbId"]
     outs = created.outs or {}
     assert outs["hostname"] == f"registry-{ORG}.turso.io"  # the documented hostname template
     assert outs["url"] == f"libsql://registry-{ORG}.turso.io"
 
-    read = provider.read(created.id, {**_db_props(turso_api), **outs})
+    read = provider.read(created.id, {**_db_props(turso_stand_in), **outs})
     assert read.id == created.id
-    assert provider.diff(created.id, read.outs or {}, _db_props(turso_api)).changes is False
+    assert provider.diff(created.id, read.outs or {}, _db_props(turso_stand_in)).changes is False
 
-    provider.delete(created.id, _db_props(turso_api))
-    assert (ORG, "registry") not in turso_api.databases
-    assert provider.read(created.id, _db_props(turso_api)).id is None
-    provider.delete(created.id, _db_props(turso_api))  # already gone: quiet
+    provider.delete(created.id, _db_props(turso_stand_in))
+    assert (ORG, "registry") not in turso_stand_in.databases
+    assert provider.read(created.id, _db_props(turso_stand_in)).id is None
+    provider.delete(created.id, _db_props(turso_stand_in))  # already gone: quiet
 
 
 def test_a_create_repeated_after_a_lost_answer_takes_the_database_over(
-    turso_api: TursoApi,
+    turso_stand_in: TursoStandIn,
 ) -> None:
-    first = TursoDatabaseProvider().create(_db_props(turso_api))
-    second = TursoDatabaseProvider().create(_db_props(turso_api))
+    first = TursoDatabaseProvider().create(_db_props(turso_stand_in))
+    second = TursoDatabaseProvider().create(_db_props(turso_stand_in))
 
     assert second.id == first.id
-    assert len(turso_api.databases) == 1
-    assert [c.endpoint for c in turso_api.calls][-2:] == ["create_database", "retrieve_database"]
+    assert len(turso_stand_in.databases) == 1
+    assert [c.endpoint for c in turso_stand_in.calls][-2:] == [
+        "create_database",
+        "retrieve_database",
+    ]
 
 
-def test_a_database_name_turso_refuses_is_reported(turso_api: TursoApi) -> None:
+def test_a_database_name_turso_refuses_is_reported(turso_stand_in: TursoStandIn) -> None:
     with pytest.raises(IntegrationError, match=r"invalid database name 'Registry' \(400\)"):
-        TursoDatabaseProvider().create(_db_props(turso_api, name="Registry"))
+        TursoDatabaseProvider().create(_db_props(turso_stand_in, name="Registry"))
 
 
 def test_tokens_are_created_as_documented_and_rotated(
-    turso_api: TursoApi, monkeypatch: pytest.MonkeyPatch
+    turso_stand_in: TursoStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    TursoDatabaseProvider().create(_db_props(turso_api))
+    TursoDatabaseProvider().create(_db_props(turso_stand_in))
     provider = TursoDatabaseTokenProvider()
-    props = _token_props(turso_api)
+    props = _token_props(turso_stand_in)
 
     created = provider.create(props)
 
-    call = turso_api.called("create_database_token")[0]
+    call = turso_stand_in.called("create_database_token")[0]
     documented = ENDPOINTS["create_database_token"]["query"]
     assert set(call.query) == set(documented)
     assert call.query == {"expiration": "60d", "authorization": "full-access"}
@@ -137,6 +143,7 @@ def test_tokens_are_created_as_documented_and_rotated(
     claims = decode_jwt(outs["jwt"])
     assert claims["a"] == "rw"
     assert claims["exp"] - claims["iat"] == 60 * 86400  # twice the rotation period
+    assert turso_stand_in.verify_database_token(ORG, "registry", outs["jwt"], write=True) is None
     assert outs["rotate_at"] == outs["created_at"] + 30 * 86400
     assert provider.diff(created.id, {**props, **outs}, props).changes is False
     assert provider.read(created.id, {**props, **outs}).id == created.id
@@ -151,10 +158,98 @@ def test_tokens_are_created_as_documented_and_rotated(
     assert diff.delete_before_replace is False
     rotated = provider.create(props).outs or {}
     assert rotated["jwt"] != outs["jwt"]
-    assert len(turso_api.tokens) == 2
+    assert len(turso_stand_in.tokens) == 2
+    for token in (outs["jwt"], rotated["jwt"]):
+        assert turso_stand_in.verify_database_token(ORG, "registry", token) is None
 
-    read_only = provider.create(_token_props(turso_api, authorization="read-only"))
+    read_only = provider.create(_token_props(turso_stand_in, authorization="read-only"))
     assert decode_jwt((read_only.outs or {})["jwt"])["a"] == "ro"
+
+
+def _database_token(api: TursoStandIn, database: str, **query: str) -> str:
+    created = TursoDatabaseTokenProvider().create(_token_props(api, database=database, **query))
+    return str((created.outs or {})["jwt"])
+
+
+def test_a_database_token_opens_its_database_only_until_it_expires(
+    turso_stand_in: TursoStandIn,
+) -> None:
+    api = turso_stand_in
+    for name in ("registry", "orders"):
+        TursoDatabaseProvider().create(_db_props(api, name=name))
+    token = _database_token(api, "registry", expiration="1d")
+    read_only = _database_token(api, "registry", authorization="read-only")
+
+    assert api.verify_database_token(ORG, "registry", token, write=True) is None
+    assert api.verify_database_token(ORG, "orders", token) == "token is for another database"
+    assert api.verify_database_token(ORG, "registry", read_only) is None
+    assert api.verify_database_token(ORG, "registry", read_only, write=True) == "read-only token"
+
+    # A token edited by hand (its claims, or signed with another key) is refused.
+    header, _claims, signature = token.split(".")
+    forged_claims = _token_claims(
+        decode_jwt(token) | {"id": api.databases[(ORG, "orders")]["DbId"]}
+    )
+    forged = f"{header}.{forged_claims}.{signature}"
+    assert api.verify_database_token(ORG, "orders", forged) == "invalid signature"
+    other = TursoStandIn()
+    assert api.verify_database_token(ORG, "registry", other.api_token) == "invalid signature"
+
+    api.advance(86400)
+    assert api.verify_database_token(ORG, "registry", token) == "token expired"
+    assert api.verify_database_token(ORG, "registry", read_only) is None  # `never` expires
+
+
+def _token_claims(claims: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+
+
+def test_invalidating_a_databases_tokens_invalidates_its_whole_group(
+    turso_stand_in: TursoStandIn,
+) -> None:
+    """As the CLI's documentation warns: every token of the database's group goes."""
+    api = turso_stand_in
+    api.groups.add("analytics")
+    TursoDatabaseProvider().create(_db_props(api, name="registry"))
+    TursoDatabaseProvider().create(_db_props(api, name="orders"))
+    TursoDatabaseProvider().create(_db_props(api, name="events", group="analytics"))
+    tokens = {name: _database_token(api, name) for name in ("registry", "orders", "events")}
+
+    client = TursoClient(TursoConnection(api.url, token=api.api_token))
+    client.api.request("POST", f"/v1/organizations/{ORG}/databases/registry/auth/rotate")
+
+    assert api.verify_database_token(ORG, "registry", tokens["registry"]) == "token invalidated"
+    assert api.verify_database_token(ORG, "orders", tokens["orders"]) == "token invalidated"
+    assert api.verify_database_token(ORG, "events", tokens["events"]) is None  # another group
+    fresh = _database_token(api, "registry")
+    assert api.verify_database_token(ORG, "registry", fresh) is None
+
+    group_token = client.api.request(
+        "POST", f"/v1/organizations/{ORG}/groups/analytics/auth/tokens"
+    )
+    assert api.verify_database_token(ORG, "events", group_token["jwt"]) is None
+    assert api.verify_database_token(ORG, "registry", group_token["jwt"]) == "invalid signature"
+    client.api.request("POST", f"/v1/organizations/{ORG}/groups/analytics/auth/rotate")
+    for token in (tokens["events"], group_token["jwt"]):
+        assert api.verify_database_token(ORG, "events", token) == "token invalidated"
+    assert api.verify_database_token(ORG, "registry", fresh) is None
+
+
+def test_platform_tokens_are_checked_and_expire(turso_stand_in: TursoStandIn) -> None:
+    api = turso_stand_in
+    expiring = api.mint_api_token(expires_in=3600)
+    answer = TursoClient(TursoConnection(api.url, token=expiring)).validate_token()
+    assert answer == {"exp": decode_jwt(expiring)["exp"]}
+    assert TursoClient(TursoConnection(api.url, token=api.api_token)).validate_token() == {
+        "exp": -1
+    }
+    api.advance(3600)
+    with pytest.raises(IntegrationError, match=r"token rejected \(401\)"):
+        TursoDatabaseProvider().create(_db_props(api, token=expiring))
+    forged = TursoStandIn().api_token  # signed with another key
+    with pytest.raises(IntegrationError, match=r"token rejected \(401\)"):
+        TursoDatabaseProvider().create(_db_props(api, token=forged))
+    assert api.databases == {}
 
 
 def test_every_expiration_gmac_sends_is_a_documented_duration() -> None:
@@ -167,32 +262,32 @@ def test_every_expiration_gmac_sends_is_a_documented_duration() -> None:
 
 
 def test_429_and_503_are_retried_without_a_second_database(
-    turso_api: TursoApi, no_waits: list[float]
+    turso_stand_in: TursoStandIn, no_waits: list[float]
 ) -> None:
-    turso_api.fail_next(429)
-    turso_api.fail_next(503)
+    turso_stand_in.fail_next(429)
+    turso_stand_in.fail_next(503)
 
-    created = TursoDatabaseProvider().create(_db_props(turso_api))
+    created = TursoDatabaseProvider().create(_db_props(turso_stand_in))
 
-    assert created.id == turso_api.databases[(ORG, "registry")]["DbId"]
-    assert len(turso_api.called("create_database")) == 3
-    assert len(turso_api.databases) == 1
+    assert created.id == turso_stand_in.databases[(ORG, "registry")]["DbId"]
+    assert len(turso_stand_in.called("create_database")) == 3
+    assert len(turso_stand_in.databases) == 1
     assert len(no_waits) == 2
 
 
-def test_a_500_on_create_is_not_repeated_blindly(turso_api: TursoApi) -> None:
-    turso_api.fail_next(500, message="internal error")
+def test_a_500_on_create_is_not_repeated_blindly(turso_stand_in: TursoStandIn) -> None:
+    turso_stand_in.fail_next(500, message="internal error")
     with pytest.raises(IntegrationError) as caught:
-        TursoDatabaseProvider().create(_db_props(turso_api))
+        TursoDatabaseProvider().create(_db_props(turso_stand_in))
     assert str(caught.value) == (
         f"turso: POST /v1/organizations/{ORG}/databases: internal error (500)"
     )
-    assert len(turso_api.called("create_database")) == 1
+    assert len(turso_stand_in.called("create_database")) == 1
 
 
-def test_a_rejected_token_is_one_clear_message(turso_api: TursoApi) -> None:
+def test_a_rejected_token_is_one_clear_message(turso_stand_in: TursoStandIn) -> None:
     with pytest.raises(IntegrationError) as caught:
-        TursoDatabaseProvider().create(_db_props(turso_api, token="expired"))
+        TursoDatabaseProvider().create(_db_props(turso_stand_in, token="expired"))
     assert str(caught.value) == ("turso: token rejected (401); check secret 'turso-platform-token'")
 
 
