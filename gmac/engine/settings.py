@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gmac.errors import EngineError
+from gmac.fs import create_exclusively
 from gmac.models import Project
 
 STATE_DIR = ".gmac"
@@ -38,16 +40,16 @@ def _passphrase(root: Path) -> tuple[str, str]:
         return from_env, "GMAC_PASSPHRASE"
     path = root / STATE_DIR / PASSPHRASE_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two first runs at once must not each write a different key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(32) + "\n")
-    return path.read_text(encoding="utf-8").strip(), str(path)
+        # Written whole, then linked into place: of two first runs at once, one key wins and
+        # neither ever reads the file empty.
+        create_exclusively(path, (secrets.token_urlsafe(32) + "\n").encode(), mode=0o600)
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise EngineError(
+            f"{path} is empty (left by a run killed while creating it): if no stack was ever "
+            "created with it, delete it and run again; otherwise set GMAC_PASSPHRASE"
+        )
+    return key, str(path)
 
 
 def engine_settings(root: Path, project: Project) -> EngineSettings:
