@@ -1,21 +1,18 @@
 """Pull-request plan comments: one per stack, found by a hidden marker and edited in place on
 every later push, so a pull request never collects a second one; duplicates left by two CI
-runs racing are removed."""
+runs racing are removed. The same on Gitea and GitHub (the forge and its token:
+gmac.app.forge)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from gmac.app.forge import PullRequestThread
 from gmac.app.operations import RunRequest, load_plan, preview
-from gmac.clients.gitea_pulls import PullRequest
-from gmac.clients.http import Api
-from gmac.errors import UsageError
 from gmac.plan import Plan
-from gmac.validate import validate_directory
 
 
 def marker(env: str) -> str:
@@ -31,7 +28,7 @@ class CommentOutcome:
     length: int
 
 
-def upsert_plan_comment(pr: PullRequest, env: str, body: str) -> CommentOutcome:
+def upsert_plan_comment(pr: PullRequestThread, env: str, body: str) -> CommentOutcome:
     """Create the stack's comment with `body` (which starts with `marker(env)`), or edit the
     one an earlier push left."""
     tag = marker(env)
@@ -53,44 +50,6 @@ def upsert_plan_comment(pr: PullRequest, env: str, body: str) -> CommentOutcome:
         pr.edit(int(keep["id"]), body)
         action = "updated"
     return CommentOutcome(env, action, int(keep["id"]), str(keep.get("html_url", "")), len(body))
-
-
-def _repository(value: str | None) -> tuple[str, str]:
-    # Gitea Actions, like GitHub Actions, names the repository in GITHUB_REPOSITORY.
-    full = value or os.environ.get("GITEA_REPOSITORY") or os.environ.get("GITHUB_REPOSITORY")
-    if not full or full.count("/") != 1:
-        raise UsageError("--repo OWNER/NAME is needed (or GITHUB_REPOSITORY in CI)")
-    owner, name = full.split("/")
-    return owner, name
-
-
-def _token() -> str:
-    for variable in ("GMAC_GITEA_TOKEN", "GITEA_TOKEN", "GITHUB_TOKEN"):
-        if os.environ.get(variable):
-            return os.environ[variable]
-    raise UsageError("a Gitea token is needed: set GMAC_GITEA_TOKEN (CI: GITEA_TOKEN)")
-
-
-@dataclass(frozen=True)
-class ForgeTarget:
-    """Where pull requests live: the Gitea URL (default: the project's `git.url`) and the
-    repository (default: the CI's own)."""
-
-    specs: Path
-    env: str
-    gitea_url: str | None = None
-    repo: str | None = None
-
-
-def pull_request(target: ForgeTarget, number: int) -> PullRequest:
-    base = target.gitea_url
-    if base is None:
-        project = validate_directory(target.specs, target.env)[target.env].project
-        base = project.git.url if project.git else None
-    if base is None:
-        raise UsageError("--gitea-url is needed: the project has no 'git' section")
-    owner, name = _repository(target.repo)
-    return PullRequest(Api("gitea", base, authorization=f"token {_token()}"), owner, name, number)
 
 
 def plans_to_comment(specs: Path, envs: Sequence[str], saved: Sequence[Path]) -> list[Plan]:

@@ -14,11 +14,30 @@ from gmac.render.console import out
 app = typer.Typer(name="pr", help="Pull-request plan comments.", no_args_is_help=True)
 
 RepoOption = Annotated[
-    str | None, typer.Option("--repo", help="OWNER/NAME; default: GITHUB_REPOSITORY.")
+    str | None, typer.Option("--repo", help="OWNER/NAME; default: the CI's repository.")
+]
+ForgeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--forge",
+        help="gitea or github; default: the CI's (GITEA_ACTIONS, GITHUB_ACTIONS), else gitea.",
+    ),
 ]
 GiteaUrlOption = Annotated[
     str | None,
-    typer.Option("--gitea-url", envvar="GMAC_GITEA_URL", help="Default: the project's git.url."),
+    typer.Option(
+        "--gitea-url",
+        envvar="GMAC_GITEA_URL",
+        help="Default: the Gitea Actions server, else the project's git.url.",
+    ),
+]
+GitHubApiUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--github-api-url",
+        envvar="GMAC_GITHUB_API_URL",
+        help="Default: GITHUB_API_URL, else https://api.github.com.",
+    ),
 ]
 
 
@@ -28,7 +47,9 @@ def comment(
     env: Annotated[list[str], typer.Option("--env", "-e", help="A stack to plan (repeatable).")],
     specs: SpecsOption = DEFAULT_SPECS,
     repo: RepoOption = None,
+    forge: ForgeOption = None,
     gitea_url: GiteaUrlOption = None,
+    github_api_url: GitHubApiUrlOption = None,
     plan_json: Annotated[
         list[Path],
         typer.Option(
@@ -38,19 +59,16 @@ def comment(
         ),
     ] = [],  # noqa: B006 - typer reads, never mutates
 ) -> None:
-    """Post or edit the plan comment of each stack on pull request PR."""
+    """Post or edit the plan comment of each stack on pull request PR (Gitea or GitHub)."""
 
     def body() -> None:
-        from gmac.app.pr_comments import (
-            ForgeTarget,
-            plans_to_comment,
-            pull_request,
-            upsert_plan_comment,
-        )
+        from gmac.app.forge import ForgeTarget, pull_request
+        from gmac.app.pr_comments import plans_to_comment, upsert_plan_comment
         from gmac.render.plan import comment_body
 
+        forge_target = ForgeTarget(specs, env[0], gitea_url, repo, forge, github_api_url)
+        target = pull_request(forge_target, pr)
         plans = plans_to_comment(specs, env, plan_json)
-        target = pull_request(ForgeTarget(specs, env[0], gitea_url, repo), pr)
         for plan in plans:
             outcome = upsert_plan_comment(target, plan.environment, comment_body(plan))
             out.print(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gmac.cli.options import DEFAULT_SPECS, SpecsOption
-from gmac.cli.pr import GiteaUrlOption, RepoOption
+from gmac.cli.pr import ForgeOption, GiteaUrlOption, GitHubApiUrlOption, RepoOption
 from gmac.cli.run import run_command
 from gmac.render.console import out
 
@@ -67,16 +67,18 @@ def cleanup(
     specs: SpecsOption = DEFAULT_SPECS,
     base: BaseOption = "staging",
     repo: RepoOption = None,
+    forge: ForgeOption = None,
     gitea_url: GiteaUrlOption = None,
+    github_api_url: GitHubApiUrlOption = None,
 ) -> None:
-    """Destroy the previews whose pull request is closed."""
+    """Destroy the previews whose pull request is closed (on Gitea or GitHub)."""
 
     def body() -> None:
-        from gmac.app.pr_comments import ForgeTarget, pull_request
+        from gmac.app.forge import ForgeTarget, pull_request
         from gmac.app.previews import cleanup
 
-        forge = ForgeTarget(specs, base, gitea_url, repo)
-        removed = cleanup(specs, lambda number: pull_request(forge, number).is_open(), base)
+        target = ForgeTarget(specs, base, gitea_url, repo, forge, github_api_url)
+        removed = cleanup(specs, lambda number: pull_request(target, number).is_open(), base)
         for number, plan in removed:
             out.print(f"pr-{number}: closed, destroyed {len(plan.changes)} resources")
         if not removed:

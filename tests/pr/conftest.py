@@ -1,4 +1,6 @@
-"""A real Gitea with a repository and pull requests, and a copy of the example project."""
+"""A real Gitea with a repository and pull requests (and a recording proxy in front of it),
+the GitHub stand-in (github_api.py: no GitHub runs here), and a copy of the example project
+whose gmac runs see no forge variable of the CI running the tests."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ import pytest
 
 from gmac.dev import servers
 from tests.gmac_process import gmac_command
+from tests.pr.github_api import GitHubStandIn, serve
 from tests.real import require, require_toolchain
+from tests.recording_proxy import RecordingProxy, recording_proxy
 
 ROOT = Path(__file__).parents[2]
 ORG = "gmac"
@@ -79,6 +83,24 @@ def pulls(gitea: servers.Gitea) -> Pulls:
     return Pulls(gitea)
 
 
+@pytest.fixture
+def gitea_proxy(gitea: servers.Gitea) -> Iterator[RecordingProxy]:
+    """The real Gitea behind a proxy that records every request that reached it."""
+    with recording_proxy(gitea.url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubStandIn]:
+    """The GitHub REST API stand-in (pull requests and their comments)."""
+    with serve() as api:
+        yield api
+
+
+# The variables by which gmac tells which CI (and forge) it runs in: the tests set their own.
+_FORGE_PREFIXES = ("GMAC_", "GITHUB_", "GITEA_")
+
+
 @dataclass
 class Project:
     root: Path
@@ -103,7 +125,7 @@ def project(tmp_path: Path, gitea: servers.Gitea) -> Project:
     require_toolchain()
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("GMAC_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_FORGE_PREFIXES)}
     env.update(
         {
             "GMAC_GITEA_TOKEN": gitea.token,

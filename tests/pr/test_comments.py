@@ -1,4 +1,5 @@
-"""`gmac pr comment` against a real Gitea: one comment per stack, edited on every push."""
+"""`gmac pr comment` against a real Gitea: one comment per stack, edited on every push, and
+only Gitea's own token sent there (GitHub: test_github.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from gmac.dev.servers import Gitea
 from gmac.plan import Change, Plan
 from gmac.render.plan import MARKDOWN_LIMIT, comment_body
 from tests.pr.conftest import ORG, REPO, Project, Pulls
+from tests.recording_proxy import RecordingProxy
 
 
 def _comment(project: Project, number: int, *plans: str) -> str:
@@ -118,3 +120,39 @@ def test_a_rejected_token_is_one_clear_message(project: Project, pulls: Pulls) -
     assert result.returncode == 1
     assert "gitea: token rejected (401)" in result.stderr
     assert "not-a-token" not in result.stderr
+
+
+def test_a_github_token_in_the_environment_never_reaches_gitea(
+    project: Project, pulls: Pulls, gitea_proxy: RecordingProxy, gitea: Gitea
+) -> None:
+    """Gitea's recording proxy shows every header Gitea received: none holds GITHUB_TOKEN."""
+    github_token = "ghs_github_job_token_not_for_gitea"
+    number = pulls.open()
+    plan = {
+        "environment": "staging",
+        "has_changes": False,
+        "changes": [],
+        "diagnostics": [],
+        "summary": {"create": 0, "update": 0, "replace": 0, "delete": 0, "import": 0, "same": 3},
+    }
+    (project.root / "plan-staging.json").write_text(json.dumps(plan))
+    project.env.update({"GMAC_GITEA_URL": gitea_proxy.url, "GITHUB_TOKEN": github_token})
+    del project.env["GMAC_GITEA_TOKEN"]
+    args = ["pr", "comment", "--pr", str(number), "--repo", f"{ORG}/{REPO}", "--env", "staging"]
+    args += ["--plan-json", "plan-staging.json"]
+
+    refused = project.gmac(*args)
+    assert refused.returncode == 1
+    assert "a Gitea token is needed: set GMAC_GITEA_TOKEN" in refused.stderr
+    assert gitea_proxy.seen == []
+
+    project.env["GMAC_GITEA_TOKEN"] = gitea.token
+    posted = project.gmac(*args)
+    assert posted.returncode == 0, posted.stderr
+    assert len(_ours(pulls, number, "staging")) == 1
+    assert gitea_proxy.seen
+    for seen in gitea_proxy.seen:
+        assert github_token not in json.dumps(seen.headers) + seen.body.decode()
+        assert {k.lower(): v for k, v in seen.headers.items()}["authorization"] == (
+            f"token {gitea.token}"
+        )

@@ -59,3 +59,37 @@ def test_applies_are_serialised() -> None:
     for path in WORKFLOWS:
         apply = yaml.safe_load(path.read_text())["jobs"]["apply"]
         assert apply["concurrency"] == {"group": "gmac-apply", "cancel-in-progress": False}
+
+
+FORGE_CALLS = (["pr", "comment"], ["preview", "cleanup"])
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.parent.name)
+def test_each_workflow_talks_only_to_its_own_forge(workflow: Path) -> None:
+    forge = workflow.parent.name
+    other = {"gitea": "github", "github": "gitea"}[forge]
+    data = yaml.safe_load(workflow.read_text())
+    variables = set(data["env"])
+    for job in data["jobs"].values():
+        variables |= set(job.get("env") or {})
+        for step in job["steps"]:
+            variables |= set(step.get("env") or {})
+    foreign = {
+        "gitea": {"GITHUB_TOKEN", "GMAC_GITHUB_TOKEN", "GMAC_GITHUB_API_URL"},
+        "github": {"GITEA_TOKEN", "GMAC_GITEA_TOKEN", "GMAC_GITEA_URL"},
+    }[forge]
+    assert not variables & foreign, f"{forge}'s workflow sets {variables & foreign}"
+    calls = [w for w in _gmac_calls(workflow) if w[:2] in FORGE_CALLS]
+    assert len(calls) == 2
+    for words in calls:
+        assert words[words.index("--forge") + 1] == forge, words
+    assert f"secrets.{other.upper()}_TOKEN" not in workflow.read_text()
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.parent.name)
+def test_each_workflow_keeps_the_registry_in_the_business_database(workflow: Path) -> None:
+    """A runner's disk goes with the job: the audit log of every CI apply would go with it."""
+    env = yaml.safe_load(workflow.read_text())["env"]
+    assert env["GMAC_REGISTRY_URL"] == "${{ secrets.GMAC_REGISTRY_URL }}"
+    assert env["GMAC_REGISTRY_AUTH_TOKEN"] == "${{ secrets.GMAC_REGISTRY_AUTH_TOKEN }}"
+    assert "--ephemeral-registry" not in workflow.read_text()
