@@ -18,7 +18,9 @@
     ├── AccessDeniedError      the project's `access` rules refuse the actor; says who may
     ├── RegistryError          the registry database (libSQL) failed or refused: a migration
     │   │                      changed after it was applied, a database that stays busy
-    │   └── AuditChainError    the audit log's hash chain is broken; names the first bad entry
+    │   ├── AuditChainError    the audit log's hash chain is broken; names the first bad entry
+    │   └── EphemeralRegistryError  an apply or destroy in CI with the registry on the
+    │                          runner's disk, lost with the job; says how to set a durable one
     └── EngineError            the Pulumi engine failed; the message carries its diagnostics
         ├── LockHeldError      another run holds the stack's lock; says who and what to do
         ├── PlanMismatchError  `apply --plan` found the preview no longer matches the plan
@@ -145,4 +147,8 @@ class RegistryError(GmacError):
 
 
 class AuditChainError(RegistryError):
+    pass
+
+
+class EphemeralRegistryError(RegistryError):
     pass

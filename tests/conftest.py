@@ -17,6 +17,12 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# Every gmac the suite runs keeps its registry in a temporary folder, on purpose: in CI
+# (CI=true), `gmac apply` and `destroy` refuse a registry on the runner's disk unless told
+# (GMAC_EPHEMERAL_REGISTRY=1, or --ephemeral-registry; gmac.app.recording). Helpers that
+# build a gmac's environment from scratch set it themselves.
+os.environ.setdefault("GMAC_EPHEMERAL_REGISTRY", "1")
+
 
 def require_real() -> bool:
     return os.environ.get("CI") == "true" or os.environ.get("GMAC_REQUIRE_REAL") == "1"

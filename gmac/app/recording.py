@@ -1,10 +1,11 @@
 """Recording what gmac does, in the registry: audit entries, the access check with its
 refusal audited, each apply or destroy as a deployment row plus an audit entry (after success
 and after failure), and the drift each service showed. The registry stores; this decides
-what goes into it."""
+what goes into it, and that in CI it goes somewhere that outlives the job."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -14,12 +15,39 @@ from typing import Any
 
 from gmac.app.access import authorize
 from gmac.app.actor import Actor, current_actor
-from gmac.errors import AccessDeniedError, GmacError, InterruptedRunError, RegistryError
+from gmac.errors import (
+    AccessDeniedError,
+    EphemeralRegistryError,
+    GmacError,
+    InterruptedRunError,
+    RegistryError,
+)
 from gmac.plan import CHANGE_OPS, Plan
-from gmac.registry import Registry, now_text
+from gmac.registry import Registry, now_text, registry_location
 from gmac.validate import Spec
 
 _ERROR_LIMIT = 2000
+# The test suite's runs keep their registry in temporary folders on purpose: this variable
+# (`1`) is `--ephemeral-registry` for every apply and destroy of a process.
+EPHEMERAL_VARIABLE = "GMAC_EPHEMERAL_REGISTRY"
+
+
+def require_durable_registry(root: Path, *, ephemeral: bool = False) -> None:
+    """In CI (`CI=true`), refuse a registry on the runner's disk (`.gmac/registry.db`, or
+    any `file:` GMAC_REGISTRY_URL): the runner is thrown away after the job, and the audit
+    log of the apply or destroy with it. `ephemeral` (`--ephemeral-registry`, or
+    GMAC_EPHEMERAL_REGISTRY=1) allows it, for tests."""
+    if os.environ.get("CI") != "true" or ephemeral or os.environ.get(EPHEMERAL_VARIABLE) == "1":
+        return
+    location = registry_location(root)
+    if location.is_file:
+        raise EphemeralRegistryError(
+            f"the registry {location.shown} is on this CI runner's disk, which is thrown away "
+            "after the job, and the audit log with it: set GMAC_REGISTRY_URL to a durable "
+            "registry (the business's Turso database, libsql://NAME-ORG.turso.io) and "
+            "GMAC_REGISTRY_AUTH_TOKEN to its token, from the CI's secrets; or pass "
+            "--ephemeral-registry where losing it is intended (tests)"
+        )
 
 
 def audit_event(

@@ -26,6 +26,13 @@ TargetOption = Annotated[
     list[str], typer.Option("--target", "-t", help="Only this service or integration (repeatable).")
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+EphemeralRegistryOption = Annotated[
+    bool,
+    typer.Option(
+        "--ephemeral-registry",
+        help="In CI, allow the registry on the runner's disk (lost with it): for tests.",
+    ),
+]
 AllowDestroyOption = Annotated[
     bool,
     typer.Option(
@@ -103,6 +110,7 @@ def apply(
     yes: YesOption = False,
     target: TargetOption = [],  # noqa: B006 - typer reads the default, never mutates it
     allow_destroy: AllowDestroyOption = False,
+    ephemeral_registry: EphemeralRegistryOption = False,
     plan_file: Annotated[
         Path | None,
         typer.Option("--plan", help="Apply only if the preview still matches this saved plan."),
@@ -119,7 +127,11 @@ def apply(
         saved = load_plan(plan_file) if plan_file is not None else None
         request = RunRequest(specs=specs, env=env, targets=tuple(target), listener=step_lines())
         outcome = run_apply(
-            request, confirm=_confirm(yes, "apply"), allow_destroy=allow_destroy, saved=saved
+            request,
+            confirm=_confirm(yes, "apply"),
+            allow_destroy=allow_destroy,
+            saved=saved,
+            ephemeral_registry=ephemeral_registry,
         )
         if not outcome.plan.has_changes:
             out.print(summary_line(outcome.plan), markup=False)
@@ -179,6 +191,7 @@ def destroy(
     specs: SpecsOption = DEFAULT_SPECS,
     yes: YesOption = False,
     allow_destroy: AllowDestroyOption = False,
+    ephemeral_registry: EphemeralRegistryOption = False,
 ) -> None:
     """Delete every resource of an environment: asks first unless --yes."""
 
@@ -191,6 +204,7 @@ def destroy(
             RunRequest(specs=specs, env=env, listener=step_lines()),
             confirm=_confirm(yes, "destroy"),
             allow_destroy=allow_destroy,
+            ephemeral_registry=ephemeral_registry,
         )
         if not outcome.plan.changes:
             out.print(f"{env}: nothing to destroy")

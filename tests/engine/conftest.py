@@ -49,6 +49,8 @@ def base_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     # The example project lets only gmackie apply (access.users).
     env["GMAC_ACTOR"] = "gmackie"
+    # Its registry is the temporary project's: allowed in CI too (gmac.app.recording).
+    env["GMAC_EPHEMERAL_REGISTRY"] = "1"
     # Wide enough that a table row is one line: assertions read rows, not folded cells.
     env["COLUMNS"] = "250"
     env.pop("GMAC_TOOLCHAIN_CACHE", None)

@@ -138,6 +138,8 @@ def make_live_project(
     env.update(
         {
             "GMAC_ACTOR": "gmackie",  # the example project lets only gmackie apply
+            # Its registry is the temporary project's: allowed in CI too.
+            "GMAC_EPHEMERAL_REGISTRY": "1",
             # The secret store's identity file goes here, never to the developer's own.
             "XDG_CONFIG_HOME": str(root / ".config"),
             "COLUMNS": "250",

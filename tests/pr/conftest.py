@@ -132,6 +132,8 @@ def project(tmp_path: Path, gitea: servers.Gitea) -> Project:
             "GMAC_GITEA_URL": gitea.url,
             "GMAC_PASSPHRASE": "pr-tests",
             "GMAC_ACTOR": "gmackie",
+            # Its registry is the temporary project's: allowed in CI too.
+            "GMAC_EPHEMERAL_REGISTRY": "1",
         }
     )
     return Project(tmp_path, env)

@@ -13,7 +13,7 @@ from gmac.app.operations.saved import check_saved
 from gmac.app.operations.state import state_resources
 from gmac.app.operations.targets import target_urns, targeted
 from gmac.app.provided import store_provided
-from gmac.app.recording import recorded
+from gmac.app.recording import recorded, require_durable_registry
 from gmac.engine.provided import PROVIDED_OUTPUT
 from gmac.engine.stack import RunResult
 from gmac.errors import ProtectedResourceError
@@ -33,11 +33,14 @@ def apply(
     confirm: Callable[[Plan], bool],
     allow_destroy: bool = False,
     saved: Plan | None = None,
+    ephemeral_registry: bool = False,
 ) -> ApplyOutcome:
     """Preview, check the plan against protection and a saved plan, confirm, then update.
 
     The stack stays locked from the preview to the end of the update, so what was
-    confirmed is what runs, and a second apply fails at once."""
+    confirmed is what runs, and a second apply fails at once. In CI, a registry on the
+    runner's disk is refused first, unless `ephemeral_registry` (gmac.app.recording)."""
+    require_durable_registry(request.root, ephemeral=ephemeral_registry)
     run = prepare(request, "apply")
     with run.session.exclusive("apply"):
         previewed = run.call(run.session.preview)
@@ -59,7 +62,12 @@ def apply(
     if provided & run.used_secrets():
         # The services' Secrets were built before the integrations provided these values:
         # one more update carries them, so that the next plan finds nothing to do.
-        apply(request, confirm=lambda _plan: True, allow_destroy=allow_destroy)
+        apply(
+            request,
+            confirm=lambda _plan: True,
+            allow_destroy=allow_destroy,
+            ephemeral_registry=ephemeral_registry,
+        )
     return ApplyOutcome(plan, applied=True, result=result)
 
 
@@ -73,8 +81,13 @@ def _store_provided(run: PreparedRun) -> set[str]:
 
 
 def destroy(
-    request: RunRequest, *, confirm: Callable[[Plan], bool], allow_destroy: bool = False
+    request: RunRequest,
+    *,
+    confirm: Callable[[Plan], bool],
+    allow_destroy: bool = False,
+    ephemeral_registry: bool = False,
 ) -> ApplyOutcome:
+    require_durable_registry(request.root, ephemeral=ephemeral_registry)
     run = prepare(request, "destroy")
     if run.spec.environment.protect and not allow_destroy:
         raise ProtectedResourceError(
