@@ -40,7 +40,7 @@ def metadata(
     name: str,
     ctx: CompileContext,
     labels: Mapping[str, str],
-    annotations: Mapping[str, str] | None = None,
+    annotations: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> Object:
     """ObjectMeta with an explicit name (no auto-naming suffix) in the environment's namespace."""
     meta: Object = {"name": name, "namespace": ctx.namespace, "labels": dict(labels)}
@@ -56,19 +56,28 @@ def unknown_secret() -> pulumi.Output[str]:
 
 def secret_payload(
     ctx: CompileContext, names: Iterable[str]
-) -> tuple[dict[str, pulumi.Input[str]], dict[str, str]]:
+) -> tuple[dict[str, pulumi.Input[str]], dict[str, pulumi.Input[str]]]:
     """The `string_data` and annotations of a Secret holding the secrets `names`.
 
-    Values reach Pulumi only as secrets. Rendered manifests are plain files: they get each
-    value sealed as the store holds it (`gmac secrets unseal` opens them), never the value.
+    A secret lives in the secret store (set by hand: `ctx.secret_values`, sealed as the store
+    holds it in `ctx.sealed_secrets`) or in the stack's state (generated, or provided by an
+    integration: outputs in `ctx.state_values`, sealed in `ctx.state_sealed`). Values reach
+    Pulumi only as secrets; rendered manifests are plain files, so they get each value
+    sealed (`gmac secrets unseal` opens them), never the value.
+
     A value the store lacks is left out: the plan warns, and an unknown value would make
-    every preview show a replacement. With no store consulted (a graph under mocks) each key
-    is declared with its value unknown.
+    every preview show a change. With no store consulted (a graph under mocks) each key is
+    declared with its value unknown.
     """
     data: dict[str, pulumi.Input[str]] = {}
-    sealed: dict[str, str] = {}
+    sealed: dict[str, pulumi.Input[str]] = {}
     for key in names:
-        if ctx.secret_values is None:
+        if key in ctx.state_values:
+            if not ctx.renders_manifests:
+                data[key] = ctx.state_values[key]
+            elif key in ctx.state_sealed:
+                sealed[SEALED_PREFIX + key] = ctx.state_sealed[key]
+        elif ctx.secret_values is None:
             data[key] = unknown_secret()
         elif ctx.renders_manifests:
             token = (ctx.sealed_secrets or {}).get(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from gmac.models import Environment, Project
 from gmac.validate import Spec
@@ -25,11 +26,21 @@ class CompileContext:
     `sealed_secrets` holds, for environments that render manifests to files, each value as
     the secret store holds it (encrypted for the environment's recipients): rendered Secrets
     carry those, never values (docs/secrets.md).
+
+    Secrets that live in the stack's state rather than the store (generated ones, and those
+    an integration provides) are Pulumi outputs: the compiler fills `state_values` (and
+    `state_sealed`, their sealed form for rendered manifests) as it creates them, before the
+    services that read them. `seal_recipients` are the age keys such values are sealed for;
+    `digest_key` keys the digest that rolls a Deployment when a secret it reads changes.
     """
 
     spec: Spec
     secret_values: Mapping[str, str] | None = field(default=None, repr=False)
     sealed_secrets: Mapping[str, str] | None = field(default=None, repr=False)
+    seal_recipients: tuple[str, ...] = ()
+    state_values: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    state_sealed: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    digest_key: Any = field(default=None, repr=False)
 
     @property
     def env(self) -> str:

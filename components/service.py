@@ -21,6 +21,8 @@ Decisions worth knowing:
   one, so an apply never fights the autoscaler. `replicas: 0` stops the service: no autoscaler.
 - Pods run as user and group 65532, without privilege escalation or capabilities, with the
   runtime's default seccomp profile, and without a service account token.
+- The pod template carries a digest of the secrets it reads (`gmac.io/secrets-digest`, an
+  HMAC under a key kept in the state): a rotated secret rolls exactly the pods that read it.
 - Secret values are only ever Pulumi secrets; when the values are not available (graphs,
   previews without the secret store) the data is left unknown, never written in plain text.
   Where manifests are rendered to files, the Secret has no data: each value is an annotation
@@ -44,6 +46,7 @@ from pulumi_kubernetes.networking.v1 import Ingress
 from pulumi_kubernetes.policy.v1 import PodDisruptionBudget
 
 from components._kube import Object, child, duration_seconds, metadata, secret_payload
+from components._secrets import DIGEST_ANNOTATION, secrets_digest
 from gmac.models.service import Resources
 
 if TYPE_CHECKING:
@@ -162,7 +165,7 @@ class Service(pulumi.ComponentResource):
 
     def _workload(self, image: pulumi.Input[str]) -> None:
         name, service, ctx = self._name, self._spec, self._ctx
-        annotations: dict[str, str] = {}
+        annotations: dict[str, pulumi.Input[str]] = {}
         container: Object = {
             "name": name,
             "image": image,
@@ -187,6 +190,9 @@ class Service(pulumi.ComponentResource):
         if service.secrets:
             secret = self._secret()
             container["env"] = [self._secret_env(secret, key) for key in service.secrets]
+            rolls = secrets_digest(ctx, service.secrets)
+            if rolls is not None:
+                annotations[DIGEST_ANNOTATION] = rolls  # a new value rolls the pods
         if service.health is not None:
             probe = self._probe()
             container["liveness_probe"] = probe
@@ -318,7 +324,9 @@ class Service(pulumi.ComponentResource):
             f"{name}-secrets",
             metadata=metadata(f"{name}-secrets", ctx, self._labels, sealed),
             type="Opaque",
-            string_data=data,
+            # No `stringData` at all rather than an empty one: the API server drops an empty
+            # map, and every later plan and drift would show it missing.
+            string_data=data or None,
             opts=child(self),
         )
 

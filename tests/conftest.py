@@ -10,12 +10,19 @@ fixture), is reported as a failure with its reason, here, in one place for the w
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+# A shell that starts the suite in the background makes it ignore Ctrl-C, and children
+# inherit an ignored signal: the tests that interrupt gmac (as a terminal would) need the
+# default one. A handler of Python's own is reset to the default in every child.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Every gmac the suite runs keeps its registry in a temporary folder, on purpose: in CI
 # (CI=true), `gmac apply` and `destroy` refuse a registry on the runner's disk unless told

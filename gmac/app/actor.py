@@ -27,6 +27,7 @@ CI_ACTOR_VARIABLES = (
 class Actor:
     name: str
     source: str  # where the name came from, for messages
+    proof: str = ""  # how the name was proven (gmac.app.proof); empty: only claimed
 
     def __str__(self) -> str:
         return self.name

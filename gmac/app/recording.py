@@ -15,6 +15,7 @@ from typing import Any
 
 from gmac.app.access import authorize
 from gmac.app.actor import Actor, current_actor
+from gmac.app.proof import prove
 from gmac.errors import (
     AccessDeniedError,
     EphemeralRegistryError,
@@ -73,12 +74,15 @@ def audit_event(
 
 
 def authorize_action(
-    root: Path, spec: Spec, action: str, actor: Actor | None = None, target: str = ""
+    specs: Path, spec: Spec, action: str, actor: Actor | None = None, target: str = ""
 ) -> Actor:
-    """The actor, when the project's access rules let them do `action` in `spec.env`. A
-    refusal is audited (as far as the registry can be written) and raised."""
+    """The actor, proven (gmac.app.proof), when the project's access rules let them do
+    `action` in `spec.env`. A refusal is audited (as far as the registry can be written) and
+    raised."""
+    root = specs.resolve().parent
     who = actor or current_actor()
     try:
+        who = prove(who, spec, specs)
         authorize(spec.project, action, spec.env, who)
     except AccessDeniedError as error:
         with suppress(RegistryError):  # the refusal matters more than its record

@@ -1,17 +1,16 @@
-"""Secret values for one engine run of one environment.
+"""Secret values for one engine run of one environment. Reading them writes nothing.
 
-Values come from the environment's secrets file; a `GMAC_SECRET_<NAME>` variable overrides
-the store for that name (how CI passes a value in without an identity). Only the values the
-environment consumes are decrypted:
+A declared secret lives in one of two places:
 
-- the Services' secrets, unless the environment renders manifests to a folder: rendered
-  Secrets carry each value *sealed* (`sealed.gmac.io/<name>` annotations, the ciphertext as
-  the store holds it) and never the value, so nothing needs decrypting for them;
-- the integrations' and the Git server's credentials, unless integrations are offline;
-- the Alertmanager smarthost password.
-
-With `generate`, generated secrets (`generate: true`) that have no value yet are created in
-the store first: that is what `gmac apply` does.
+- **the secret store** (`specs/secrets/<env>.yaml`, SOPS): values set by hand. A
+  `GMAC_SECRET_<NAME>` variable overrides the store for that name (how CI passes a value in
+  without an identity). Only the values the environment's program reads are decrypted; where
+  manifests are rendered to files, the services' values are not decrypted at all: rendered
+  Secrets carry each one *sealed* (the ciphertext as the store holds it);
+- **the stack's state**: generated secrets (`generate:`) and those an integration provides
+  (`provided_by:`), made by the program itself (gmac.providers.GeneratedSecret, the
+  integration's outputs); nothing is read for them here, except a generated value that
+  `gmac secrets migrate` left in the store, carried into the state unchanged on apply.
 """
 
 from __future__ import annotations
@@ -21,14 +20,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gmac.app.actor import Actor
-from gmac.app.recording import audit_event
+from gmac.errors import SecretsError
 from gmac.secrets import (
+    SecretFile,
     SecretStore,
     create_identity_file,
-    generate_value,
     load_identities,
-    open_file,
+    migrate_hint,
 )
 from gmac.validate import Spec
 
@@ -44,7 +42,7 @@ def secret_values_from_environment(
     names: Iterable[str], environ: Mapping[str, str] | None = None
 ) -> tuple[dict[str, str], list[str]]:
     """The values found for `names` in `GMAC_SECRET_<NAME>` variables, and the names that
-    have none (how CI runners pass secrets in without an identity)."""
+    have none."""
     source = os.environ if environ is None else environ
     values: dict[str, str] = {}
     missing: list[str] = []
@@ -59,33 +57,12 @@ def secret_values_from_environment(
 
 @dataclass(frozen=True)
 class RunSecrets:
-    values: dict[str, str] = field(repr=False)
-    missing: list[str]  # names the services use that have no value
+    values: dict[str, str] = field(repr=False)  # store values the program reads, in clear
+    missing: list[str]  # names the services read that have a value nowhere
     sealed: dict[str, str] = field(repr=False)  # name -> sealed value (render environments)
-    generated: list[str] = field(default_factory=list)  # created now
-
-
-def renders_manifests(spec: Spec) -> bool:
-    return spec.project.environments[spec.env].kubernetes.render_to is not None
-
-
-def used_secrets(spec: Spec) -> set[str]:
-    return {name for service in spec.services for name in service.secrets}
-
-
-def consumed_secrets(spec: Spec) -> set[str]:
-    """The secrets whose values the compiled program reads in this environment."""
-    project = spec.project
-    environment = project.environments[spec.env]
-    names: set[str] = set()
-    if environment.kubernetes.render_to is None:
-        names |= used_secrets(spec)
-    if environment.integrations != "offline":
-        names |= set(project.secrets)
-    alertmanager = project.monitoring.alertmanager if project.monitoring else None
-    if alertmanager is not None and alertmanager.email.auth_secret is not None:
-        names.add(alertmanager.email.auth_secret)
-    return names & set(project.secrets)
+    seal_recipients: tuple[str, ...] = ()  # age keys state secrets are sealed for
+    migrated: list[str] = field(default_factory=list)  # generated values still in the store
+    notes: list[str] = field(default_factory=list)  # what the run should tell the user
 
 
 def store_environment(store: SecretStore, spec: Spec) -> str:
@@ -94,7 +71,7 @@ def store_environment(store: SecretStore, spec: Spec) -> str:
     env: str | None = spec.env
     seen: set[str] = set()
     while env is not None and env not in seen:
-        if store.read(env) is not None:
+        if store.path(env).is_file():
             return env
         seen.add(env)
         environment = spec.project.environments.get(env)
@@ -102,75 +79,73 @@ def store_environment(store: SecretStore, spec: Spec) -> str:
     return spec.env
 
 
-def _generate_missing(
-    store: SecretStore, spec: Spec, names: set[str], have: set[str], *, actor: str, env: str
-) -> list[str]:
-    wanted = sorted(
-        name for name in names if spec.project.secrets[name].generate and name not in have
-    )
-    if not wanted:
-        return []
-    identities = load_identities() or [create_identity_file()[0]]
-    with store.edit(env, identities, create_as=actor or "gmac") as opened:
-        for name in wanted:
-            if name not in opened.file.entries:
-                opened.put(
-                    name, generate_value(spec.project.secrets[name]), meta={"generated": "true"}
-                )
-    return wanted
+def _recipients(file: SecretFile | None) -> tuple[str, ...]:
+    """Who a value made in the state is sealed for: the environment's recipients, else the
+    identity of whoever runs gmac (their local environment, before any file exists)."""
+    if file is not None and file.recipients:
+        return tuple(sorted(str(r.key) for r in file.recipients))
+    return tuple(sorted({str(identity.recipient) for identity in load_identities()}))
 
 
 def secrets_for_run(
     specs: Path,
     spec: Spec,
     *,
-    generate: bool = False,
-    actor: str = "",
     environ: Mapping[str, str] | None = None,
+    make_identity: bool = False,
 ) -> RunSecrets:
+    """What the run reads. With `make_identity` (an apply), a render environment whose
+    generated secrets would be sealed for nobody creates the user's identity first."""
     store = SecretStore(specs)
-    declared = set(spec.project.secrets)
+    declared = spec.project.secrets
     overridden, _ = secret_values_from_environment(declared, environ)
-    used = used_secrets(spec) & declared
-    consumed = consumed_secrets(spec)
+    in_state = spec.state_secrets()
+    renders = spec.environment.kubernetes.render_to is not None
+    services = spec.service_secrets() & set(declared)
+    read = spec.read_secrets() - in_state
+    if renders:
+        read -= services  # sealed, not decrypted
     env = store_environment(store, spec)
     file = store.read(env)
-    generated: list[str] = []
-    if generate:
-        stored = set(file.entries) if file is not None else set()
-        generated = _generate_missing(
-            store, spec, used | consumed, stored | set(overridden), actor=actor, env=env
-        )
-        if generated:
-            file = store.read(env)
-    values = dict(overridden)
-    sealed: dict[str, str] = {}
-    if file is not None:
-        to_decrypt = sorted(n for n in consumed if n in file.entries and n not in overridden)
-        if to_decrypt:
-            values.update(open_file(file, load_identities()).values(to_decrypt))
-        if renders_manifests(spec):
-            for name in sorted(used):
-                token = file.sealed(name)
-                if token is not None:
-                    sealed[name] = token
+    notes: list[str] = []
+    legacy = file is not None and store.is_legacy(env)
+    if legacy:
+        if renders:
+            raise SecretsError(migrate_hint(store.path(env), env))
+        notes.append(migrate_hint(store.path(env), env))
     stored = set(file.entries) if file is not None else set()
+    migrated = sorted(
+        name for name in in_state & stored if declared[name].generate and name not in overridden
+    )
+    values = dict(overridden)
+    to_decrypt = sorted((read | set(migrated)) & stored - set(overridden))
+    if to_decrypt:
+        values.update(store.open(env, load_identities()).values(to_decrypt))
+    sealed: dict[str, str] = {}
+    if renders and file is not None:
+        for name in sorted(services - in_state):
+            token = file.sealed(name)
+            if token is not None:
+                sealed[name] = token
     # A rendered Secret holds only sealed store values: an override alone does not reach it.
-    renders = renders_manifests(spec)
-    missing = sorted(n for n in used if n not in stored and (renders or n not in values))
-    return RunSecrets(values, missing, sealed, generated)
-
-
-def run_secrets(specs: Path, spec: Spec, actor: Actor, *, generate: bool) -> RunSecrets:
-    """The secret values of a run; those generated now (on apply) are audited."""
-    found = secrets_for_run(specs, spec, generate=generate, actor=str(actor))
-    for name in found.generated:
-        audit_event(
-            specs.resolve().parent,
-            actor=actor,
-            action="secret.generate",
-            outcome="succeeded",
-            environment=spec.env,
-            target=name,
-        )
-    return found
+    missing = sorted(
+        name
+        for name in services - in_state
+        if name not in stored and (renders or name not in values)
+    )
+    recipients = _recipients(file)
+    sealed_state = renders and any(declared[name].generate for name in in_state & services)
+    if sealed_state and not recipients:
+        if make_identity:
+            identity, path, _ = create_identity_file()
+            notes.append(
+                f"created your identity in {path} (keep it safe, outside git); the generated "
+                f"secrets of '{spec.env}' are sealed for it: {identity.recipient}"
+            )
+            recipients = (str(identity.recipient),)
+        else:
+            notes.append(
+                f"the generated secrets of '{spec.env}' have nobody to be sealed for: create "
+                "your identity with `gmac secrets keygen` (apply does it too)"
+            )
+    return RunSecrets(values, missing, sealed, recipients, migrated, notes)

@@ -8,9 +8,11 @@ importing Pulumi.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
+from typer.exceptions import TyperException
 
 from gmac import __version__
 from gmac.cli import (
@@ -24,10 +26,13 @@ from gmac.cli import (
     preview,
     secrets,
     spec,
+    stack,
     toolchain,
 )
 from gmac.cli.run import state
-from gmac.render.console import out
+from gmac.render.console import err, out, print_json
+
+CLICK_USAGE_EXIT = 2  # what the parser answers for a usage error; gmac answers 1
 
 app = typer.Typer(
     name="gmac",
@@ -60,9 +65,40 @@ def main_options(
 
 
 # In the order `gmac --help` lists them.
-for module in (spec, engine, health, alerts, new, dev, pr, preview, secrets, history, toolchain):
+for module in (
+    spec,
+    engine,
+    stack,
+    health,
+    alerts,
+    new,
+    dev,
+    pr,
+    preview,
+    secrets,
+    history,
+    toolchain,
+):
     app.add_typer(module.app)
 
 
 def main() -> None:
-    app()
+    """Run the command line. A usage error (a mistyped flag, a missing argument) exits 1 like
+    every other error: click's own 2 is what `plan` and `drift` answer for "changes", and a
+    CI job must not read a typo as a pending change."""
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as error:  # the command line's own: usage errors and the like
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {error.format_message()}", markup=False)
+        usage = error.exit_code == CLICK_USAGE_EXIT
+        if usage and "--json" in sys.argv:
+            print_json({"error": {"type": "UsageError", "message": error.format_message()}})
+        code = 1 if usage else error.exit_code
+    except typer.Abort:
+        err.print("aborted", style="red")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -4,19 +4,16 @@ a call to gmac.app.operations and a rendering of what it returns."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from gmac.cli.confirm import YesOption, confirmation
 from gmac.cli.options import DEFAULT_SPECS, EnvRequired, SpecsOption
 from gmac.cli.run import run_command
 from gmac.errors import UsageError
 from gmac.render.console import err, out
-
-if TYPE_CHECKING:
-    from gmac.plan import Plan
 
 EXIT_CHANGES = 2
 
@@ -25,7 +22,6 @@ app = typer.Typer()
 TargetOption = Annotated[
     list[str], typer.Option("--target", "-t", help="Only this service or integration (repeatable).")
 ]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 EphemeralRegistryOption = Annotated[
     bool,
     typer.Option(
@@ -40,20 +36,6 @@ AllowDestroyOption = Annotated[
         help="Allow deleting or replacing stateful resources in a protected environment.",
     ),
 ]
-
-
-def _confirm(yes: bool, verb: str) -> Callable[[Plan], bool]:
-    def confirm(plan: Plan) -> bool:
-        from gmac.render.plan import render_table
-
-        if yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UsageError(f"{verb} needs confirmation: run with --yes in scripts and CI")
-        render_table(plan, err)
-        return typer.confirm(f"{verb} these changes to '{plan.environment}'?", err=True)
-
-    return confirm
 
 
 def _write(path: Path, text: str) -> None:
@@ -128,7 +110,7 @@ def apply(
         request = RunRequest(specs=specs, env=env, targets=tuple(target), listener=step_lines())
         outcome = run_apply(
             request,
-            confirm=_confirm(yes, "apply"),
+            confirm=confirmation(yes, "apply"),
             allow_destroy=allow_destroy,
             saved=saved,
             ephemeral_registry=ephemeral_registry,
@@ -202,7 +184,7 @@ def destroy(
 
         outcome = run_destroy(
             RunRequest(specs=specs, env=env, listener=step_lines()),
-            confirm=_confirm(yes, "destroy"),
+            confirm=confirmation(yes, "destroy"),
             allow_destroy=allow_destroy,
             ephemeral_registry=ephemeral_registry,
         )

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from gmac.cli.confirm import YesOption, confirmation
 from gmac.cli.options import DEFAULT_SPECS, EnvRequired, JsonOption, SpecsOption
 from gmac.cli.run import run_command
 from gmac.render.console import err, out, print_json
@@ -104,7 +105,9 @@ def list_(
         from gmac.app.secrets import context, list_secrets
         from gmac.render.secrets import secrets_table
 
-        found = list_secrets(context(specs, env))
+        ctx = context(specs, env)
+        found = list_secrets(ctx)
+        _notes(ctx)
         if as_json:
             print_json([item.as_dict() for item in found])
         else:
@@ -134,17 +137,21 @@ def rotate(
     due: Annotated[
         bool, typer.Option("--due", help="Rotate every secret whose period has passed.")
     ] = False,
+    yes: YesOption = False,
 ) -> None:
-    """Rotate secrets: new generated values, new Gitea and Turso API tokens."""
+    """Rotate secrets: new generated values (an apply that replaces them in the state and
+    rolls the pods that read them), new Gitea and Turso API tokens."""
 
     def body() -> int:
         from gmac.app.secrets import context, rotate_secrets
         from gmac.errors import UsageError
+        from gmac.render.progress import step_lines
 
         if not names and not due:
             raise UsageError("name the secrets to rotate, or pass --due")
         ctx = context(specs, env)
-        outcomes = rotate_secrets(ctx, names or [], due=due)
+        confirm = confirmation(yes, "rotate")
+        outcomes = rotate_secrets(ctx, names or [], due=due, confirm=confirm, listener=step_lines())
         _notes(ctx)
         if not outcomes:
             out.print(f"{env}: no secret is due for rotation", markup=False)
@@ -154,6 +161,35 @@ def rotate(
             else:
                 err.print(f"{env}: {outcome.name}: {outcome.error}", markup=False)
         return 1 if any(outcome.rotated is None for outcome in outcomes) else 0
+
+    run_command(body)
+
+
+@app.command()
+def migrate(
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", "-e", help="An environment (repeatable; default: every file)."),
+    ] = None,
+    specs: SpecsOption = DEFAULT_SPECS,
+) -> None:
+    """Move secrets files from gmac's earlier format to SOPS' (age keys), losing nothing."""
+
+    def body() -> None:
+        from gmac.app.secrets import context, legacy_environments, migrate
+
+        for name in env or legacy_environments(specs):
+            done = migrate(context(specs, name))
+            moved = (
+                f"; generated {', '.join(done.generated)} move into the state on the next apply"
+                if done.generated
+                else ""
+            )
+            out.print(
+                f"{name}: {len(done.secrets)} secrets, recipients {', '.join(done.recipients)}: "
+                f"now in the SOPS format{moved}",
+                markup=False,
+            )
 
     run_command(body)
 

@@ -3,6 +3,7 @@
 What a spec compiles to:
 
     the environment            Namespace   "{namespace}"        (every object waits for it)
+    `generate:` secrets        Secrets     "secrets"            (values kept in the state)
     Project.monitoring         Monitoring  "monitoring"
     Service                    Service     "{service}"          (not for database services)
     Service with `repo`        Repository  "{service}"          (online environments only)
@@ -19,13 +20,15 @@ them, and they may import the compiler's context without an import cycle.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pulumi
 from pulumi_kubernetes.core.v1 import Namespace
 
 from components.context import MANAGED_BY, CompileContext
 from components.monitoring import Monitoring
+from components.secrets import ProvidedSealed, Secrets, generated_names
 from components.service import Service as ServiceComponent
 from gmac.models import (
     Integration,
@@ -83,11 +86,30 @@ class CompiledStack:
     """The components created for one environment, by spec name."""
 
     env: str
+    secrets: Secrets | None = None
+    # Every secret kept in the state (generated, provided) by name, as outputs.
+    state_values: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     monitoring: Monitoring | None = None
     services: Mapping[str, ServiceComponent] = field(default_factory=dict)
     repositories: Mapping[str, pulumi.ComponentResource] = field(default_factory=dict)
     images: Mapping[str, pulumi.ComponentResource] = field(default_factory=dict)
     integrations: Mapping[str, pulumi.ComponentResource] = field(default_factory=dict)
+
+
+
+# The attributes of integration components that hold the secrets they provide, by name.
+_PROVIDING_ATTRIBUTES = ("signing_secrets", "tokens")
+
+
+def provided_outputs(integrations: Mapping[str, Any]) -> dict[str, pulumi.Output[str]]:
+    """The secret outputs of the compiled integration components, by secret name."""
+    found: dict[str, pulumi.Output[str]] = {}
+    for component in integrations.values():
+        for attribute in _PROVIDING_ATTRIBUTES:
+            values = getattr(component, attribute, None)
+            if isinstance(values, dict):
+                found.update(values)
+    return found
 
 
 def _renamed(service: Service) -> pulumi.ResourceOptions | None:
@@ -147,10 +169,31 @@ def compile_spec(
     )
     online = not ctx.offline
 
+    # Secrets kept in the state come first: integrations and services read them as outputs.
+    secrets = Secrets(ctx, generated_names(ctx, spec.read_secrets()))
+    ctx = replace(
+        ctx,
+        state_values={**ctx.state_values, **secrets.values},
+        state_sealed={**ctx.state_sealed, **secrets.sealed},
+        digest_key=secrets.digest_key,
+    )
+
     integrations: dict[str, pulumi.ComponentResource] = {}
     if online:
         for item in integrations_to_compile(spec.integrations, spec.services):
             integrations[item.name] = INTEGRATIONS[item.type](item, ctx, None)
+        # What an integration provides (a signing secret, a token) reaches the services that
+        # read it in the same update, output to input (sealed, where manifests are files).
+        provided = provided_outputs(integrations)
+        sealed: dict[str, pulumi.Output[str]] = {}
+        wanted = {name: provided[name] for name in spec.service_secrets() if name in provided}
+        if ctx.renders_manifests and wanted:
+            sealed = ProvidedSealed(ctx, wanted).sealed
+        ctx = replace(
+            ctx,
+            state_values={**ctx.state_values, **provided},
+            state_sealed={**ctx.state_sealed, **sealed},
+        )
 
     monitoring = None
     if spec.project.monitoring is not None:
@@ -182,6 +225,8 @@ def compile_spec(
         )
     return CompiledStack(
         env=ctx.env,
+        secrets=secrets,
+        state_values=dict(ctx.state_values),
         monitoring=monitoring,
         services=services,
         repositories=repositories,

@@ -12,7 +12,7 @@ from pulumi.runtime import register_stack_transformation
 from components.context import CompileContext
 from gmac.compile import compile_spec
 from gmac.engine.field_manager import field_manager_transformation
-from gmac.engine.provided import export_provided
+from gmac.engine.outputs import ENVIRONMENT, export_state_secrets
 from gmac.errors import GmacError
 
 FIELD_MANAGER = "gmac"
@@ -60,7 +60,8 @@ def make_program(ctx: CompileContext, root: Path, failures: list[GmacError]) -> 
         except GmacError as error:
             failures.append(error)
             raise
-        pulumi.export("environment", ctx.env)
-        export_provided(compiled.integrations)
+        pulumi.export(ENVIRONMENT, ctx.env)
+        dates = compiled.secrets.created if compiled.secrets is not None else {}
+        export_state_secrets(compiled.state_values, dates)
 
     return program

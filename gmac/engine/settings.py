@@ -7,8 +7,10 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from gmac.errors import EngineError
-from gmac.fs import create_exclusively
+from gmac.fs import create_exclusively, write_if_changed
 from gmac.models import Project
 
 STATE_DIR = ".gmac"
@@ -21,6 +23,13 @@ class EngineSettings:
     backend_url: str
     passphrase: str = field(repr=False)
     passphrase_source: str = ""
+    # Where the engine runs: the project (its Pulumi.yaml, stack settings in stacks/), or for
+    # one person's environment a workspace of its own under .gmac/ (see `personal_workspace`).
+    work_dir: Path | None = None
+
+    @property
+    def workspace(self) -> Path:
+        return self.work_dir or self.root
 
 
 def _backend_url(root: Path, project: Project) -> str:
@@ -60,3 +69,44 @@ def engine_settings(root: Path, project: Project) -> EngineSettings:
         passphrase=passphrase,
         passphrase_source=source,
     )
+
+
+PASSPHRASE_VARIABLE = "GMAC_PASSPHRASE"
+
+
+def stack_settings_path(root: Path, env: str) -> Path:
+    """`Pulumi.<env>.yaml` in the project's `stackConfigDir` (Pulumi.yaml; `stacks/` here):
+    the salt of the passphrase the stack's secrets are encrypted with."""
+    folder = root
+    try:
+        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        project = {}
+    if isinstance(project, dict) and isinstance(project.get("stackConfigDir"), str):
+        folder = root / project["stackConfigDir"]
+    return folder / f"Pulumi.{env}.yaml"
+
+
+PERSONAL_WORKSPACE = Path(STATE_DIR) / "workspace"
+
+
+def personal_workspace(root: Path, env: str) -> Path:
+    """A workspace under .gmac/ for an environment that is one person's (`local`): its stack
+    settings (the salt of this machine's passphrase) stay there, out of the project's
+    `stacks/`, which holds only what the team shares and commits. Same project name, so the
+    stack and its state are the same; settings an earlier gmac left in `stacks/` move here."""
+    folder = root / PERSONAL_WORKSPACE
+    try:
+        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        project = {}
+    name = project.get("name", "gmac") if isinstance(project, dict) else "gmac"
+    text = yaml.safe_dump(
+        {"name": name, "runtime": "python", "description": "one person's environments"},
+        sort_keys=False,
+    )
+    write_if_changed(folder / "Pulumi.yaml", text)
+    earlier, here = stack_settings_path(root, env), folder / f"Pulumi.{env}.yaml"
+    if earlier.is_file() and not here.exists():
+        earlier.replace(here)
+    return folder

@@ -43,6 +43,7 @@ class StackOptions:
     targets: Sequence[str] = ()
     listener: StepListener | None = None
     parallel: int | None = None
+    replace: Sequence[str] = ()  # URNs to replace even if unchanged (a rotation)
 
 
 class StackSession:
@@ -129,6 +130,8 @@ class StackSession:
             kwargs["target"] = list(options.targets)
         if options.parallel:
             kwargs["parallel"] = options.parallel
+        if options.replace:
+            kwargs["replace"] = list(options.replace)
         return kwargs
 
     def preview(self, options: StackOptions) -> RunResult:
@@ -217,6 +220,20 @@ class StackSession:
         """Cancel the engine command running now, cleanly (as one Ctrl-C would): it finishes
         the steps in flight, saves the state and fails; whether one was running."""
         return self._command is not None and self._command.interrupt() > 0
+
+    def existing_outputs(self) -> dict[str, auto.OutputValue] | None:
+        """The outputs of the stack as last updated, without running the program or creating
+        the stack: None when it does not exist yet."""
+        self._command = self._command or engine_command(self._toolchain)
+        options = workspace_options(self._settings, self._toolchain, self._command)
+        try:
+            workspace = auto.LocalWorkspace(**vars(options))
+            stack = auto.Stack.select(self._env, workspace)
+            return dict(stack.outputs())
+        except auto.errors.StackNotFoundError:
+            return None
+        except auto.errors.CommandError as error:
+            raise self._error(error, "read the outputs") from None
 
     def outputs(self) -> dict[str, Any]:
         return {

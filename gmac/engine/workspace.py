@@ -28,7 +28,7 @@ def workspace_options(
 ) -> auto.LocalWorkspaceOptions:
     """How every workspace of the project is opened, for one stack or for all of them."""
     return auto.LocalWorkspaceOptions(
-        work_dir=str(settings.root),
+        work_dir=str(settings.workspace),
         pulumi_home=str(toolchain.pulumi_home),
         env_vars=engine_environment(settings, toolchain),
         secrets_provider="passphrase",

@@ -15,6 +15,12 @@ from gmac.clients.libsql import apply_migrations
 from gmac.clients.stripe import DEFAULT_STRIPE_API_BASE
 from gmac.clients.tokens import NewToken
 from gmac.clients.turso import DEFAULT_TURSO_API_BASE, rotate_turso_token
+from gmac.providers._generated import (
+    GeneratedSecret,
+    GeneratedSecretProvider,
+    SealedValue,
+    SealedValueProvider,
+)
 from gmac.providers._gitea import GiteaRepository, GiteaRepositoryProvider
 from gmac.providers._gitea_branches import GiteaBranchProtection, GiteaBranchProtectionProvider
 from gmac.providers._gitea_webhooks import GiteaWebhook, GiteaWebhookProvider
@@ -38,6 +44,8 @@ from gmac.providers._turso import (
 )
 
 PROVIDERS = (
+    GeneratedSecretProvider,
+    SealedValueProvider,
     GiteaRepositoryProvider,
     GiteaBranchProtectionProvider,
     GiteaWebhookProvider,
@@ -57,6 +65,8 @@ __all__ = [
     "DEFAULT_STRIPE_API_BASE",
     "DEFAULT_TURSO_API_BASE",
     "PROVIDERS",
+    "GeneratedSecret",
+    "GeneratedSecretProvider",
     "GiteaBranchProtection",
     "GiteaBranchProtectionProvider",
     "GiteaRepository",
@@ -66,6 +76,8 @@ __all__ = [
     "ImageBuild",
     "ImageBuildProvider",
     "NewToken",
+    "SealedValue",
+    "SealedValueProvider",
     "StripePrice",
     "StripePriceProvider",
     "StripeProduct",

@@ -1,9 +1,17 @@
-"""Where private identities come from: `GMAC_IDENTITY`, else `~/.config/gmac/identity`.
+"""Where private identities (age keys) come from, first found:
 
-Identities never live in the repository. `GMAC_IDENTITY` holds one or more keys
-(`GMAC-SK-...`, separated by white space), which is how CI passes one in; on a workstation
-`gmac secrets keygen` writes the key file with mode 0600 (`$XDG_CONFIG_HOME/gmac/identity`
-when that variable is set). A key file readable by others is refused, as ssh does.
+1. `GMAC_IDENTITY`: one or more keys themselves (`AGE-SECRET-KEY-1...`, separated by white
+   space), which is how CI passes one in;
+2. `GMAC_IDENTITY_FILE`: a key file;
+3. `~/.config/gmac/identity` (`$XDG_CONFIG_HOME/gmac/identity`), written by
+   `gmac secrets keygen`;
+4. sops' own: `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `~/.config/sops/age/keys.txt`, so a key
+   made with `age-keygen` for sops works as it is.
+
+Key files are age-keygen's format (`# public key: age1...` comments, one key per line) and
+must be readable by their owner only, as ssh requires of its keys. gmac's earlier keys
+(`GMAC-SK-...`) are read too: they are the same X25519 keys. Identities never live in the
+repository.
 """
 
 from __future__ import annotations
@@ -13,15 +21,26 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gmac.age import CryptoError, Identity
 from gmac.errors import IdentityError
-from gmac.secrets._crypto import CryptoError, Identity
 
 IDENTITY_VARIABLE = "GMAC_IDENTITY"
+IDENTITY_FILE_VARIABLE = "GMAC_IDENTITY_FILE"
+SOPS_KEY_VARIABLE = "SOPS_AGE_KEY"
+SOPS_KEY_FILE_VARIABLE = "SOPS_AGE_KEY_FILE"
+
+
+def _config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config"))
 
 
 def identity_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "gmac" / "identity"
+    """gmac's own key file (`gmac secrets keygen` writes it)."""
+    return _config_home() / "gmac" / "identity"
+
+
+def sops_keys_path() -> Path:
+    return _config_home() / "sops" / "age" / "keys.txt"
 
 
 def _parse_lines(text: str, source: str) -> list[Identity]:
@@ -32,8 +51,9 @@ def _parse_lines(text: str, source: str) -> list[Identity]:
             try:
                 found.append(Identity.parse(word, source))
             except CryptoError as error:
-                where = f"{source}:{number}" if source != IDENTITY_VARIABLE else source
-                raise IdentityError(f"{where}: not a gmac identity ({error})") from None
+                shown = source in (IDENTITY_VARIABLE, SOPS_KEY_VARIABLE)
+                where = source if shown else f"{source}:{number}"
+                raise IdentityError(f"{where}: not an age identity ({error})") from None
     return found
 
 
@@ -58,15 +78,29 @@ def _read_file(path: Path) -> list[Identity]:
 
 
 def load_identities() -> list[Identity]:
-    """Every identity available to this process; empty when there is none."""
-    from_env = os.environ.get(IDENTITY_VARIABLE)
-    if from_env and from_env.strip():
-        return _parse_lines(from_env, IDENTITY_VARIABLE)
-    return _read_file(identity_path())
+    """The identities of the first source that has any (see the module); empty when none."""
+    for variable in (IDENTITY_VARIABLE,):
+        text = os.environ.get(variable, "")
+        if text.strip():
+            return _parse_lines(text, variable)
+    named = os.environ.get(IDENTITY_FILE_VARIABLE, "")
+    if named.strip():
+        found = _read_file(Path(named).expanduser())
+        if not found:
+            raise IdentityError(f"{IDENTITY_FILE_VARIABLE}={named}: no identity in that file")
+        return found
+    found = _read_file(identity_path())
+    if found:
+        return found
+    text = os.environ.get(SOPS_KEY_VARIABLE, "")
+    if text.strip():
+        return _parse_lines(text, SOPS_KEY_VARIABLE)
+    sops_file = os.environ.get(SOPS_KEY_FILE_VARIABLE, "")
+    return _read_file(Path(sops_file).expanduser() if sops_file else sops_keys_path())
 
 
 def describe_sources() -> str:
-    return f"{IDENTITY_VARIABLE} or {identity_path()}"
+    return f"{IDENTITY_VARIABLE}, {IDENTITY_FILE_VARIABLE}, {identity_path()} or sops' age keys"
 
 
 def create_identity_file() -> tuple[Identity, Path, bool]:
@@ -80,7 +114,8 @@ def create_identity_file() -> tuple[Identity, Path, bool]:
         raise IdentityError(f"the identity file {path} holds no identity: remove it or fix it")
     identity = Identity.generate()
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = f"# gmac identity, created {created}\n# public key: {identity.recipient}\n{identity}\n"
+    # age-keygen's own layout: age, rage and sops read this file as it is.
+    text = f"# created: {created}\n# public key: {identity.recipient}\n{identity}\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,26 +40,38 @@ class DueSecret:
     reason: str
 
 
+def _due(name: str, every: str | None, changed: str, now: datetime) -> DueSecret | None:
+    if every is None or not changed:
+        return None
+    age = now - parse_timestamp(changed)
+    if age < duration(every):
+        return None
+    days = age.days
+    return DueSecret(
+        name, f"last changed {days} day{'s' if days != 1 else ''} ago, rotates every {every}"
+    )
+
+
 def due_secrets(project: Project, file: SecretFile | None, now: datetime) -> list[DueSecret]:
-    """The secrets whose `rotate_every` has passed since their value last changed, and the
-    generated ones that have no value yet."""
+    """The secrets of the file whose `rotate_every` has passed since their value last
+    changed (generated ones live in the state: `due_generated`)."""
     due: list[DueSecret] = []
     for name, declaration in sorted(project.secrets.items()):
         entry = file.entries.get(name) if file is not None else None
-        if entry is None:
-            if declaration.generate:
-                due.append(DueSecret(name, "generated, but has no value yet"))
+        if entry is None or declaration.generate:
             continue
-        if declaration.rotate_every is None:
-            continue
-        age = now - parse_timestamp(entry.changed)
-        if age >= duration(declaration.rotate_every):
-            days = age.days
-            due.append(
-                DueSecret(
-                    name,
-                    f"last changed {days} day{'s' if days != 1 else ''} ago, "
-                    f"rotates every {declaration.rotate_every}",
-                )
-            )
+        found = _due(name, declaration.rotate_every, entry.changed, now)
+        if found is not None:
+            due.append(found)
+    return due
+
+
+def due_generated(project: Project, dates: Mapping[str, str], now: datetime) -> list[DueSecret]:
+    """The generated secrets (in the state, made at `dates`) whose `rotate_every` passed."""
+    due: list[DueSecret] = []
+    for name, declaration in sorted(project.secrets.items()):
+        if declaration.generate and name in dates:
+            found = _due(name, declaration.rotate_every, dates[name], now)
+            if found is not None:
+                due.append(found)
     return due

@@ -21,7 +21,6 @@ ACTOR = "gmackie"  # the one user the example project's `access` rules allow
 SECRET_VALUES = {
     "GMAC_SECRET_STRIPE_SECRET_KEY": "sk_test_cluster",
     "GMAC_SECRET_TURSO_APP_TOKEN": "turso-token-cluster",
-    "GMAC_SECRET_NEXTAUTH_SECRET": "nextauth-cluster-secret-value-0123456789",
     "GMAC_SECRET_STRIPE_WEBHOOK_SECRET": "whsec_cluster",
 }
 _serial = itertools.count(1)
@@ -105,4 +104,8 @@ def make_project(base: Path, plane: ControlPlane, *, protect_staging: bool = Fal
         "GMAC_PASSPHRASE": f"cluster-test-passphrase-{serial}",
         "PYTHONPATH": str(REPO),
     }
-    return Project(root, namespaces, env_vars)
+    made = Project(root, namespaces, env_vars)
+    # Shared environments' stacks are created on purpose, once, with the team's passphrase.
+    for env in namespaces:
+        made.gmac("stack", "init", "--env", env)
+    return made

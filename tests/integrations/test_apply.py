@@ -108,10 +108,10 @@ def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
         client.close()
 
 
-def _stored_secrets(project: LiveProject) -> dict[str, Any]:
-    """The entries of the environment's secrets file (names and metadata are in clear)."""
-    text = project.path(f"specs/secrets/{ENV}.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text)["secrets"])
+def _rendered_secret(project: LiveProject, name: str) -> dict[str, Any]:
+    (path,) = project.path(f".gmac/render/{ENV}").rglob(f"*secret*{name}.yaml")
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document
 
 
 def _gitea_state(gitea: servers.Gitea, org: str) -> dict[str, Any]:
@@ -179,14 +179,23 @@ def test_apply_creates_everything_then_plans_nothing(
         (name,) for name in sorted(MIGRATIONS)
     ]
 
-    # What the integrations provide is a secret in the state, and goes into the store.
+    # What the integrations provide is a secret in the state, and reaches the services that
+    # read it in this same apply (output to input: one update, no second one after it).
     (endpoint,) = project.state_of("stripe:WebhookEndpoint")
     signing = endpoint["outputs"]["signing_secret"]
     assert isinstance(signing, dict) and "ciphertext" in signing
-    stored = _stored_secrets(project)
-    assert stored["stripe-webhook-secret"]["provided_by"] == "stripe"
-    assert stored["turso-app-token"]["provided_by"] == "turso"
-    assert "whsec_" not in project.path("specs/secrets/staging.yaml").read_text()
+    history = json.loads(project.ok("history", "--json").stdout)
+    assert [(run["operation"], run["outcome"]) for run in history] == [("apply", "succeeded")]
+    annotations = _rendered_secret(project, "billing-worker-secrets")["metadata"]["annotations"]
+    assert "sealed.gmac.io/stripe-webhook-secret" in annotations
+    assert "sealed.gmac.io/turso-app-token" in (
+        _rendered_secret(project, "api-secrets")["metadata"]["annotations"]
+    )
+    unsealed = project.ok("secrets", "unseal", "--env", ENV).stdout
+    value = project.ok("secrets", "get", "--env", ENV, "stripe-webhook-secret").stdout
+    assert value.startswith("whsec_") and f"stripe-webhook-secret: {value}" in unsealed
+    secrets_file = project.path(f"specs/secrets/{ENV}.yaml")
+    assert not secrets_file.exists() or "whsec_" not in secrets_file.read_text()
 
     # Kubernetes went to files.
     assert list(project.path(".gmac/render/staging").rglob("*.yaml"))

@@ -1,4 +1,4 @@
-"""Rotation: generated values, and the Gitea and Turso API tokens against a local HTTP server
+"""Rotation: what is due, and the Gitea and Turso API tokens against a local HTTP server
 that speaks the few calls gmac makes (real Gitea comes with the Gitea server tests)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from gmac.app.secrets import context, rotate_secrets
 from gmac.errors import IntegrationError, SecretsError
-from gmac.secrets import Identity, SecretStore, due_secrets
+from gmac.secrets import Identity, SecretStore, due_generated, due_secrets
 from tests.local_http import LocalServer, server  # noqa: F401 - the fixture
 
 OLD_GITEA = "0123456789abcdef0123456789abcdef12345678"
@@ -144,19 +144,24 @@ def test_the_turso_platform_token_rotates_and_revokes_the_one_gmac_made(
 
 
 def test_due_secrets(project: Path, identity: Identity) -> None:
+    """Secrets set by hand are due by the dates of the file; generated ones, which live in
+    the state, by the dates the state gives (`due_generated`)."""
+    path = project / "specs" / "project.yaml"
+    text = path.read_text()
+    old = 'gitea-token: {description: "Gitea API token with repository admin rights"}'
+    assert old in text
+    path.write_text(text.replace(old, old[:-1] + ", rotate_every: 90d}"))
     ctx = context(project / "specs", "local")
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with ctx.store.edit("local", [identity], create_as="gmackie") as opened:
-        opened.put("nextauth-secret", "x", now=start)  # rotate_every: 90d
+        opened.put("gitea-token", "x", now=start)  # rotate_every: 90d
         opened.put("stripe-secret-key", "y", now=start)  # no rotation period
     file = ctx.store.read("local")
     names = lambda now: [d.name for d in due_secrets(ctx.spec.project, file, now)]  # noqa: E731
-    assert names(start + timedelta(days=89)) == ["ci-webhook-secret"]  # never generated
-    later = names(start + timedelta(days=90))
-    assert later == ["ci-webhook-secret", "nextauth-secret"]
-    outcomes = rotate_secrets(ctx, [], due=True, now=start + timedelta(days=91))
-    assert [(o.name, o.rotated is not None) for o in outcomes] == [
-        ("ci-webhook-secret", True),
-        ("nextauth-secret", True),
+    assert names(start + timedelta(days=89)) == []
+    assert names(start + timedelta(days=90)) == ["gitea-token"]
+    made = {"nextauth-secret": "2025-01-01T00:00:00Z", "ci-webhook-secret": "2025-03-01T00:00:00Z"}
+    due = due_generated(ctx.spec.project, made, start + timedelta(days=91))
+    assert [(d.name, d.reason) for d in due] == [
+        ("nextauth-secret", "last changed 91 days ago, rotates every 90d")
     ]
-    assert ctx.store.open("local", [identity]).get("nextauth-secret") != "x"

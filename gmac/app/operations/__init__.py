@@ -11,9 +11,10 @@ resolve the secrets, compile, run the engine, build the plan, record what was do
 from gmac.app.operations.apply import ApplyOutcome, apply, destroy, unlock
 from gmac.app.operations.protection import destructive_changes
 from gmac.app.operations.refresh import drift, refresh
-from gmac.app.operations.request import ProgressListener, RunRequest, require_toolchain
+from gmac.app.operations.request import ProgressListener, RunRequest
 from gmac.app.operations.run import prepare
 from gmac.app.operations.saved import load_plan, save_plan
+from gmac.app.toolchain import require_toolchain
 from gmac.plan import Plan
 
 

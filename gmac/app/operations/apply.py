@@ -12,12 +12,12 @@ from gmac.app.operations.run import PreparedRun, prepare
 from gmac.app.operations.saved import check_saved
 from gmac.app.operations.state import state_resources
 from gmac.app.operations.targets import target_urns, targeted
-from gmac.app.provided import store_provided
 from gmac.app.recording import recorded, require_durable_registry
-from gmac.engine.provided import PROVIDED_OUTPUT
+from gmac.app.run_secrets import store_environment
 from gmac.engine.stack import RunResult
 from gmac.errors import ProtectedResourceError
 from gmac.plan import Change, Plan
+from gmac.secrets import SecretStore, load_identities
 
 
 @dataclass(frozen=True)
@@ -58,26 +58,20 @@ def apply(
             cluster_watch(kubernetes, request.root, request.env, run.session.interrupt),
         ):
             result = run.call(run.session.up, targets)
-        provided = _store_provided(run)
-    if provided & run.used_secrets():
-        # The services' Secrets were built before the integrations provided these values:
-        # one more update carries them, so that the next plan finds nothing to do.
-        apply(
-            request,
-            confirm=lambda _plan: True,
-            allow_destroy=allow_destroy,
-            ephemeral_registry=ephemeral_registry,
-        )
+        if run.migrated_secrets:
+            forget_migrated(run)
     return ApplyOutcome(plan, applied=True, result=result)
 
 
-def _store_provided(run: PreparedRun) -> set[str]:
-    """Secrets the integrations provided (a Stripe signing secret, a Turso token) go into
-    the store (gmac.app.provided); the names whose value changed."""
-    provided = run.session.stack().outputs().get(PROVIDED_OUTPUT)
-    if provided is None:
-        return set()
-    return set(store_provided(run.request.specs, run.spec, provided.value, str(run.actor)))
+def forget_migrated(run: PreparedRun) -> None:
+    """Generated values that `gmac secrets migrate` left in the store are in the state now
+    (the update made them from the store's values): the store no longer keeps them."""
+    store = SecretStore(run.request.specs)
+    env = store_environment(store, run.spec)
+    with store.edit(env, load_identities()) as opened:
+        for name in run.migrated_secrets:
+            if name in opened.file.entries:
+                opened.remove(name)
 
 
 def destroy(

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gmac.engine.steps import StepRecord
-from gmac.engine.toolchain import Toolchain, default_cache_root, find
-from gmac.errors import ToolchainMissingError
 from gmac.validate import Spec
 
 ProgressListener = Callable[[StepRecord, str], None]
@@ -25,17 +23,9 @@ class RunRequest:
     secret_values: dict[str, str] | None = field(default=None, repr=False)
     # A spec made another way than validating `specs` for `env` (a preview environment).
     load_spec: Callable[[], Spec] | None = field(default=None, repr=False)
+    # Generated secrets to make anew (a rotation): their resources are replaced.
+    rotate: Sequence[str] = ()
 
     @property
     def root(self) -> Path:
         return self.specs.resolve().parent
-
-
-def require_toolchain() -> Toolchain:
-    toolchain = find()
-    if toolchain is None:
-        raise ToolchainMissingError(
-            "the Pulumi toolchain is not installed: run `gmac toolchain install` "
-            f"(the first build takes several minutes; later runs reuse {default_cache_root()})"
-        )
-    return toolchain

@@ -1,8 +1,9 @@
 """A run prepared for the engine: the spec validated, the actor authorized, the secrets
 resolved, the program compiled and the stack session opened, in that order, by `prepare`.
 
-Preparing is explicit work with effects (an access refusal is audited, an apply generates
-missing secrets), so it is a function called once per command, not a constructor.
+Preparing is explicit work with an effect (an access refusal is audited), so it is a function
+called once per command, not a constructor. It reads secrets and writes none: a plan leaves
+the store, the audit log and `specs/` as they were.
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from components.context import CompileContext
+from components.secrets import generated_urn
 from gmac.app.actor import Actor, current_actor
-from gmac.app.operations.request import RunRequest, require_toolchain
+from gmac.app.operations.request import RunRequest
 from gmac.app.recording import authorize_action
-from gmac.app.run_secrets import run_secrets, variable_name
+from gmac.app.run_secrets import RunSecrets, secrets_for_run, variable_name
+from gmac.app.stacks import check_shared_stack, engine_settings_for
+from gmac.app.toolchain import require_toolchain
 from gmac.engine.program import make_program
-from gmac.engine.settings import engine_settings
-from gmac.engine.stack import RunResult, StackOptions, StackSession
+from gmac.engine.stack import PROJECT_NAME_FALLBACK, RunResult, StackOptions, StackSession
 from gmac.errors import GmacError
 from gmac.plan import Plan, build_plan
 from gmac.validate import Spec, validate_directory
 
-# What each command does with the secret store: destroy and unlock run no program and so
-# decrypt nothing; apply and plan create the generated secrets that are missing (a saved
-# plan must see the values apply will).
+# Destroy and unlock run no program: they decrypt nothing.
 _NO_SECRETS = frozenset({"destroy", "unlock"})
-_GENERATES = frozenset({"apply", "plan"})
 _AUTHORIZED = frozenset({"apply", "destroy"})
 
 
@@ -38,7 +38,10 @@ class PreparedRun:
     session: StackSession
     failures: list[GmacError] = field(default_factory=list)
     missing_secrets: list[str] = field(default_factory=list)
-    generated_secrets: list[str] = field(default_factory=list)
+    # Generated values still in the store (after `gmac secrets migrate`): apply carries them
+    # into the state, then removes them from the store.
+    migrated_secrets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def env(self) -> str:
@@ -52,7 +55,10 @@ class PreparedRun:
     ) -> RunResult:
         """Run one engine operation; a compile failure surfaces as itself, not as the
         engine's wrapped text."""
-        options = StackOptions(targets=targets, listener=self.request.listener)
+        replace = [
+            generated_urn(self.env, PROJECT_NAME_FALLBACK, name) for name in self.request.rotate
+        ]
+        options = StackOptions(targets=targets, listener=self.request.listener, replace=replace)
         try:
             return operation(options)
         except GmacError:
@@ -68,11 +74,11 @@ class PreparedRun:
             for name in self.missing_secrets
         ]
         warnings += [
-            f"generated secret '{name}' for '{self.env}' into the store: commit "
-            "specs/secrets/ so that later runs use the same value"
-            for name in self.generated_secrets
+            f"generated secret '{name}' moves from the secrets file into the state on apply "
+            "(its value unchanged)"
+            for name in self.migrated_secrets
         ]
-        return build_plan(self.env, result.steps, [*warnings, *result.diagnostics])
+        return build_plan(self.env, result.steps, [*self.notes, *warnings, *result.diagnostics])
 
 
 def prepare(request: RunRequest, action: str | None = None) -> PreparedRun:
@@ -83,20 +89,26 @@ def prepare(request: RunRequest, action: str | None = None) -> PreparedRun:
     )
     # apply and destroy follow the project's `access` rules (gmac.app.access).
     actor = (
-        authorize_action(request.root, spec, action) if action in _AUTHORIZED else current_actor()
+        authorize_action(request.specs, spec, action) if action in _AUTHORIZED else current_actor()
     )
+    if action != "unlock":
+        check_shared_stack(spec, request.root)
     values = request.secret_values
-    missing: list[str] = []
-    generated: list[str] = []
-    sealed: dict[str, str] = {}
+    found = RunSecrets({}, [], {})
     # From the secret store, GMAC_SECRET_<NAME> overriding.
     if values is None and action not in _NO_SECRETS:
-        found = run_secrets(request.specs, spec, actor, generate=action in _GENERATES)
-        values, missing, sealed = found.values, found.missing, found.sealed
-        generated = list(found.generated)
+        found = secrets_for_run(request.specs, spec, make_identity=action == "apply")
+        values = found.values
     failures: list[GmacError] = []
-    ctx = CompileContext(spec, secret_values=values or {}, sealed_secrets=sealed)
-    settings = engine_settings(request.root, spec.project)
+    ctx = CompileContext(
+        spec,
+        secret_values=values or {},
+        sealed_secrets=found.sealed,
+        seal_recipients=found.seal_recipients,
+    )
+    settings = engine_settings_for(spec, request.root)
     program = make_program(ctx, request.root, failures)
     session = StackSession(settings, request.env, program, require_toolchain())
-    return PreparedRun(request, spec, actor, session, failures, missing, generated)
+    return PreparedRun(
+        request, spec, actor, session, failures, found.missing, found.migrated, found.notes
+    )

@@ -33,12 +33,12 @@ def _recipient(text: str) -> Recipient:
     try:
         return Recipient.parse(text)
     except CryptoError as error:
-        raise UsageError(f"'{text}' is not a gmac public key: {error}") from None
+        raise UsageError(f"'{text}' is not an age public key (age1...): {error}") from None
 
 
 def add_recipient(ctx: SecretsContext, key: str, name: str) -> bool:
     recipient = _recipient(key)
-    authorize_action(ctx.root, ctx.spec, "write_secrets", ctx.actor, target=str(recipient))
+    authorize_action(ctx.specs, ctx.spec, "write_secrets", ctx.actor, target=str(recipient))
     identities = identities_for_writing(ctx)
     with (
         audited(ctx, "secret.recipient-add", name, key=str(recipient)),
@@ -55,13 +55,14 @@ def remove_recipient(ctx: SecretsContext, key: str) -> str:
     by_name = [r for r in listed if r.name == key]
     recipient = by_name[0].key if len(by_name) == 1 else None
     if recipient is None:
-        if not key.startswith("gmac-pk-"):
+        if not key.startswith(("age1", "gmac-pk-")):
             hint = did_you_mean(key, [r.name for r in listed])
             raise UsageError(f"no recipient named '{key}' in '{ctx.env}'{hint}")
         recipient = _recipient(key)
-    authorize_action(ctx.root, ctx.spec, "write_secrets", ctx.actor, target=str(recipient))
+    authorize_action(ctx.specs, ctx.spec, "write_secrets", ctx.actor, target=str(recipient))
     with (
         audited(ctx, "secret.recipient-remove", str(recipient)),
         ctx.store.edit(ctx.env, load_identities()) as opened,
     ):
-        return opened.remove_recipient(recipient).name
+        removed = opened.remove_recipient(recipient)
+        return removed.name or str(removed.key)

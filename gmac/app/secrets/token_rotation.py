@@ -2,7 +2,8 @@
 
 | secret                                   | rotation                                         |
 |------------------------------------------|--------------------------------------------------|
-| `generate:`                              | a new random value                               |
+| `generate:`                              | a new random value, in the state: an apply that  |
+|                                          | replaces it (gmac.app.secrets.rotation)          |
 | the Git server's `credentials` (Gitea)   | a new token with the same scopes; the old one is |
 |                                          | deleted (needs GMAC_GITEA_USERNAME/PASSWORD)     |
 | a Turso integration's `credentials`      | a new Platform API token; the old one is revoked |
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from gmac.clients.turso import DEFAULT_TURSO_API_BASE
 from gmac.errors import SecretsError
 from gmac.models import StripeIntegration, TursoIntegration
-from gmac.secrets import Identity, SecretStore, generate_value, timestamp, utc_now
+from gmac.secrets import Identity, SecretStore, timestamp, utc_now
 from gmac.suggest import did_you_mean
 from gmac.validate import Spec
 
@@ -91,21 +92,15 @@ def rotate(
     identities: Sequence[Identity],
     *,
     now: datetime | None = None,
-    create_as: str | None = None,
 ) -> Rotated:
-    """Rotate `name`; a generated secret of an environment without a file creates it, with
-    the first identity as recipient named `create_as`."""
+    """Rotate the API token `name` through its API and store the new one."""
     declaration_check(spec, name)
     refusal = _refusal(spec, name)
     if refusal is not None:
         raise SecretsError(f"cannot rotate {refusal}")
     moment = now or utc_now()
-    declaration = spec.project.secrets[name]
-    if declaration.generate:
-        with store.edit(spec.env, identities, create_as=create_as) as opened:
-            existed = name in opened.file.entries
-            opened.put(name, generate_value(declaration), now=moment, meta={"generated": "true"})
-        return Rotated(name, "new value generated" if existed else "value generated")
+    if spec.project.secrets[name].generate:
+        raise SecretsError(f"'{name}' is generated in the state: it rotates through an apply")
     with store.edit(spec.env, identities) as opened:
         current = opened.get(name)
         previous = opened.file.entries[name].meta.get(TOKEN_META, "")

@@ -10,10 +10,28 @@ import yaml
 
 from components.context import SEALED_PREFIX
 from gmac.app.recording import authorize_action
+from gmac.app.run_secrets import store_environment
 from gmac.app.secrets.context import SecretsContext, audited
-from gmac.errors import UsageError
+from gmac.errors import IdentityError, TamperedSecretError, UsageError
 from gmac.load.files import display_path
-from gmac.secrets import load_identities, unseal
+from gmac.secrets import CryptoError, Identity, OpenFile, decrypt_with, load_identities
+
+AGE_ARMOR = "-----BEGIN AGE ENCRYPTED FILE-----"
+
+
+def _open_value(token: str, name: str, file: OpenFile | None, identities: list[Identity]) -> str:
+    """A sealed value: `ENC[...]` from the environment's secrets file (a value set by hand),
+    or an age-armored one (a value generated in the state, sealed for the recipients)."""
+    if token.startswith(AGE_ARMOR):
+        for identity in identities:
+            try:
+                return decrypt_with(token, identity).decode("utf-8")
+            except CryptoError:
+                continue
+        raise IdentityError(f"sealed secret '{name}': none of your identities can open it")
+    if file is None:
+        raise TamperedSecretError(f"sealed secret '{name}': the environment has no secrets file")
+    return file.unseal(token, name)
 
 
 def unseal_manifests(ctx: SecretsContext, directory: Path | None = None) -> list[dict[str, Any]]:
@@ -40,8 +58,11 @@ def unseal_manifests(ctx: SecretsContext, directory: Path | None = None) -> list
             if tokens:
                 sealed.append((document, tokens))
     names = sorted({name for _, tokens in sealed for name in tokens})
-    authorize_action(ctx.root, ctx.spec, "reveal_secrets", ctx.actor, target=", ".join(names))
+    authorize_action(ctx.specs, ctx.spec, "reveal_secrets", ctx.actor, target=", ".join(names))
     identities = load_identities()
+    env = store_environment(ctx.store, ctx.spec)
+    from_file = any(not t.startswith(AGE_ARMOR) for _, tokens in sealed for t in tokens.values())
+    file = ctx.store.open(env, identities) if from_file else None
     manifests = []
     with audited(ctx, "secret.read", ", ".join(names), via="unseal"):
         for document, tokens in sealed:
@@ -54,7 +75,9 @@ def unseal_manifests(ctx: SecretsContext, directory: Path | None = None) -> list
             metadata.pop("annotations", None)
             if kept:
                 metadata["annotations"] = kept
-            values = {name: unseal(token, name, identities) for name, token in tokens.items()}
+            values = {
+                name: _open_value(token, name, file, identities) for name, token in tokens.items()
+            }
             manifests.append(
                 {
                     "apiVersion": "v1",
