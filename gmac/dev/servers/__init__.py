@@ -4,6 +4,7 @@
     stripe-mock    built from github.com/stripe/stripe-mock into the cache
     Alertmanager   Debian's prometheus-alertmanager
     Pushgateway    Debian's prometheus-pushgateway
+    SeaweedFS      built from github.com/seaweedfs/seaweedfs (CGO off): the S3 state backend
 
 `install()` (or `python -m gmac.dev.servers install`, or scripts/install-servers) builds what is
 missing, idempotently; `find_*` never builds. `start_*(home)` starts one server in the
@@ -26,6 +27,13 @@ from gmac.dev.servers._build import (
     install,
 )
 from gmac.dev.servers._process import ServerError, ServerProcess, answers, free_port
+from gmac.dev.servers._seaweedfs import (
+    SEAWEEDFS_VERSION,
+    SeaweedFS,
+    build_seaweedfs,
+    find_seaweedfs,
+    start_seaweedfs,
+)
 from gmac.dev.servers._servers import (
     GITEA_ADMIN,
     STRIPE_MOCK_KEY,
@@ -43,26 +51,31 @@ __all__ = [
     "GITEA_ADMIN",
     "GITEA_VERSION",
     "PUSHGATEWAY_BINARY",
+    "SEAWEEDFS_VERSION",
     "STRIPE_MOCK_KEY",
     "STRIPE_MOCK_VERSION",
     "BuildError",
     "Gitea",
     "GiteaBuild",
+    "SeaweedFS",
     "Server",
     "ServerError",
     "ServerProcess",
     "answers",
     "build_gitea",
+    "build_seaweedfs",
     "build_stripe_mock",
     "cache_root",
     "find_alertmanager",
     "find_gitea",
     "find_pushgateway",
+    "find_seaweedfs",
     "find_stripe_mock",
     "free_port",
     "install",
     "start_alertmanager",
     "start_gitea",
     "start_pushgateway",
+    "start_seaweedfs",
     "start_stripe_mock",
 ]

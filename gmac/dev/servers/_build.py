@@ -168,8 +168,12 @@ def build_stripe_mock(root: Path | None = None, progress: Progress = print) -> P
 
 def install(root: Path | None = None, progress: Progress = print) -> None:
     """Build what is missing; say where the Debian servers are (or how to get them)."""
+    # Here, not at the top: _seaweedfs imports this module.
+    from gmac.dev.servers._seaweedfs import build_seaweedfs  # noqa: PLC0415
+
     build_stripe_mock(root, progress)
     build_gitea(root, progress)
+    build_seaweedfs(root, progress)
     for name, found in (
         (ALERTMANAGER_BINARY, find_alertmanager()),
         (PUSHGATEWAY_BINARY, find_pushgateway()),
