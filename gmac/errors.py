@@ -23,6 +23,10 @@
     │                          runner's disk, lost with the job; says how to set a durable one
     └── EngineError            the Pulumi engine failed; the message carries its diagnostics
         ├── LockHeldError      another run holds the stack's lock; says who and what to do
+        ├── LockLostError      the lock was taken from a run while it ran (its lease lapsed,
+        │                      or `gmac unlock` broke it from another host); the run stopped
+        ├── LockStoreError     the lock's store (the state's folder or bucket) cannot be
+        │                      reached or refused; names it
         ├── PlanMismatchError  `apply --plan` found the preview no longer matches the plan
         ├── InterruptedRunError  Ctrl-C stopped a run; the engine saved what it finished
         └── ProtectedResourceError  a protected environment would lose stateful resources
@@ -94,6 +98,14 @@ class EngineError(GmacError):
 
 
 class LockHeldError(EngineError):
+    pass
+
+
+class LockLostError(EngineError):
+    pass
+
+
+class LockStoreError(EngineError):
     pass
 
 

@@ -7,6 +7,7 @@ by way of the engine.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -19,12 +20,13 @@ from gmac.engine.checkpoint import Checkpoint
 from gmac.engine.command import EngineCommand
 from gmac.engine.errors import engine_error
 from gmac.engine.events import EventCollector, StepListener
-from gmac.engine.lock import read_holder, stack_lock
-from gmac.engine.settings import STATE_DIR, EngineSettings
+from gmac.engine.lock import lease_seconds, read_holder, stack_lock
+from gmac.engine.lock_stores import lock_store
+from gmac.engine.settings import EngineSettings
 from gmac.engine.steps import StepRecord
 from gmac.engine.toolchain import Toolchain
 from gmac.engine.workspace import engine_command, workspace_options
-from gmac.errors import EngineError, LockHeldError
+from gmac.errors import EngineError, LockHeldError, LockLostError
 
 PROJECT_NAME_FALLBACK = "gmac"
 
@@ -60,6 +62,7 @@ class StackSession:
         self._toolchain = toolchain
         self._stack: auto.Stack | None = None
         self._command: EngineCommand | None = None  # made with the stack: it runs the CLI
+        self._lock_lost = threading.Event()  # set when gmac's lock is taken from this run
 
     def stack(self) -> auto.Stack:
         if self._stack is not None:
@@ -106,6 +109,8 @@ class StackSession:
     def _run(
         self, action: str, call: Callable[[EventCollector], Any], options: StackOptions
     ) -> RunResult:
+        if self._lock_lost.is_set():
+            raise LockLostError(f"stack '{self._env}': this run lost its lock; {action} not run")
         collector = EventCollector(options.listener)
         try:
             result = call(collector)
@@ -175,13 +180,26 @@ class StackSession:
         return sorted(state.glob(f".pulumi/locks/**/{self._env}/*.json")) if state else []
 
     def exclusive(self, command: str) -> AbstractContextManager[None]:
-        """gmac's lock on this stack for a whole command (see gmac.engine.lock).
+        """gmac's lock on this stack for a whole command, held where the state is (see
+        gmac.engine.lock and gmac.engine.lock_stores). A run that loses it stops its engine
+        command; `unlock` also breaks a lock held from another host."""
+        store = lock_store(
+            self._settings.backend_url, self._settings.root, PROJECT_NAME_FALLBACK, self._env
+        )
+        return stack_lock(
+            store,
+            self._env,
+            command,
+            lease=lease_seconds(),
+            on_lost=self._lock_taken,
+            break_other_hosts=command == "unlock",
+        )
 
-        Beside a file backend's state, so every machine sharing that state sees it; with
-        a remote backend it guards this machine, and Pulumi's own lock the rest."""
-        folder = self._state_dir() or self._settings.root / STATE_DIR
-        path = folder / ".gmac-locks" / PROJECT_NAME_FALLBACK / f"{self._env}.json"
-        return stack_lock(path, self._env, command)
+    def _lock_taken(self) -> None:
+        """The lock was taken from this run: no engine command starts any more, and the one
+        running stops after the steps in flight."""
+        self._lock_lost.set()
+        self.interrupt()
 
     def _lock_message(self) -> str:
         holders = [holder for holder in map(read_holder, self._lock_files()) if holder]

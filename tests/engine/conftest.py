@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.gmac_process import run_gmac, start_gmac
+from tests.gmac_process import gmac_command, run_gmac, start_gmac
 from tests.gmac_result import Result
-from tests.real import require_toolchain
+from tests.real import require, require_toolchain
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = "local"
@@ -35,6 +35,7 @@ GMAC_LOCK = Path(".gmac/state/.gmac-locks/gmac/local.json")
 PULUMI_LOCKS = Path(".gmac/state/.pulumi/locks")
 STACK_FILE = Path(".gmac/state/.pulumi/stacks/gmac/local.json")
 RENDER = Path(".gmac/render/local")
+S3_BUCKET = "gmac-state"
 # Variables of the developer's shell that would change what a test sees.
 _SCRUBBED_PREFIXES = ("GMAC_", "PULUMI_")
 
@@ -43,6 +44,49 @@ _SCRUBBED_PREFIXES = ("GMAC_", "PULUMI_")
 def toolchain() -> Any:
     """The Pulumi CLI and Kubernetes provider that `gmac toolchain install` built."""
     return require_toolchain()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real SeaweedFS (its S3 gateway) on 127.0.0.1 with one bucket for S3 state backends,
+    stopped at the end of the session."""
+    import boto3
+
+    from gmac.dev.servers import find_seaweedfs, start_seaweedfs
+
+    binary = require(find_seaweedfs(), "SeaweedFS")
+    server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"), binary)
+    try:
+        client = boto3.client(
+            "s3",
+            endpoint_url=server.endpoint,
+            aws_access_key_id=server.access_key,
+            aws_secret_access_key=server.secret_key,
+            region_name=server.region,
+        )
+        client.create_bucket(Bucket=S3_BUCKET)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_backend(seaweedfs: Any) -> str:
+    """The Pulumi backend URL of a fresh prefix in the tests' bucket: a state of its own."""
+    import uuid
+
+    url: str = seaweedfs.backend_url(S3_BUCKET, f"states-{uuid.uuid4().hex[:12]}")
+    return url
+
+
+def on_host(host: str, argv: list[str]) -> list[str]:
+    """`argv` run under a host name of its own (a UTS namespace: needs root), so that two
+    processes of one machine present two hosts."""
+    return ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', host, *argv]
+
+
+def gmac_on_host(host: str, *args: str) -> list[str]:
+    return on_host(host, gmac_command(*args))
 
 
 def base_environment() -> dict[str, str]:

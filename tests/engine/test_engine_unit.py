@@ -18,6 +18,7 @@ from pulumi import automation as auto
 from gmac.app.operations import destructive_changes
 from gmac.engine.errors import engine_error
 from gmac.engine.lock import read_holder, stack_lock
+from gmac.engine.lock_stores import FileLockStore
 from gmac.errors import EngineError, LockHeldError
 from gmac.plan import Change, Plan
 
@@ -72,24 +73,28 @@ def test_stateless_kubernetes_objects_are_not_stateful() -> None:
 
 def test_the_stack_lock_names_its_holder_and_dies_with_it(tmp_path: Path) -> None:
     path = tmp_path / "locks" / "local.json"
-    with stack_lock(path, "local", "apply"):
+    store = FileLockStore(path)
+    with stack_lock(store, "local", "apply"):
         holder = read_holder(path)
         assert holder is not None and holder.pid == os.getpid() and holder.alive
-        with pytest.raises(LockHeldError) as raised, stack_lock(path, "local", "destroy"):
+        with pytest.raises(LockHeldError) as raised, stack_lock(store, "local", "destroy"):
             pass
     message = str(raised.value)
     assert f"@{socket.gethostname()} (pid {os.getpid()})" in message
-    assert "`gmac apply` is running on it" in message
-    with stack_lock(path, "local", "apply"):  # released when the block ends
+    assert "`gmac apply` is running on it (its process is alive on this host)" in message
+    assert not path.exists()
+    with stack_lock(store, "local", "apply"):  # released when the block ends
         pass
 
-    # A process that holds the lock and is killed leaves nothing to clean up.
+    # A process that holds the lock and is killed leaves its record, which the next run
+    # takes over at once: its pid is gone from this host.
     holder_script = textwrap.dedent(
         f"""
         import time
         from pathlib import Path
         from gmac.engine.lock import stack_lock
-        with stack_lock(Path({str(path)!r}), "local", "apply"):
+        from gmac.engine.lock_stores import FileLockStore
+        with stack_lock(FileLockStore(Path({str(path)!r})), "local", "apply"):
             print("locked", flush=True)
             time.sleep(60)
         """
@@ -99,13 +104,15 @@ def test_the_stack_lock_names_its_holder_and_dies_with_it(tmp_path: Path) -> Non
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-        with pytest.raises(LockHeldError, match=f"pid {proc.pid}"), stack_lock(path, "local", "x"):
+        with pytest.raises(LockHeldError, match=f"pid {proc.pid}"), stack_lock(store, "local", "x"):
             pass
     finally:
         proc.kill()
         proc.wait()
-    with stack_lock(path, "local", "apply"):
-        pass
+    assert read_holder(path) is not None  # left behind by the killed process
+    with stack_lock(store, "local", "apply"):
+        holder = read_holder(path)
+        assert holder is not None and holder.pid == os.getpid()
 
 
 def command_error(stderr: str) -> auto.errors.CommandError:
