@@ -25,6 +25,7 @@ from gmac.cli import (
     pr,
     preview,
     secrets,
+    serve,
     spec,
     stack,
     toolchain,
@@ -77,6 +78,7 @@ for module in (
     preview,
     secrets,
     history,
+    serve,
     toolchain,
 ):
     app.add_typer(module.app)
