@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gmac.cli.run import run_command
-from gmac.render.console import err, out
+from gmac.render.console import err, out, print_json
 
 if TYPE_CHECKING:
     from gmac.dev.cluster import Binaries
@@ -109,15 +109,20 @@ def down_command(state_dir: DirOption = DEFAULT_DIR) -> None:
 def kubeconfig_command(
     state_dir: DirOption = DEFAULT_DIR,
     raw: Annotated[bool, typer.Option("--raw", help="Print the file's content.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Print the admin kubeconfig's path: `export KUBECONFIG=$(gmac dev cluster kubeconfig)`."""
 
     def body() -> None:
+        from gmac.dev.cluster import CONTEXT
         from gmac.errors import UsageError
 
         path = (state_dir / "kubeconfig").resolve()
         if not path.is_file():
             raise UsageError(f"no kubeconfig in {state_dir}: run `gmac dev cluster up` first")
-        sys.stdout.write(path.read_text() if raw else f"{path}\n")
+        if as_json:
+            print_json({"kubeconfig": str(path), "context": CONTEXT})
+        else:
+            sys.stdout.write(path.read_text() if raw else f"{path}\n")
 
-    run_command(body)
+    run_command(body, as_json=as_json)

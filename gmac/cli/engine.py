@@ -82,7 +82,7 @@ def plan(
             save_plan(result, out_file)
         return EXIT_CHANGES if result.has_changes else 0
 
-    run_command(body)
+    run_command(body, as_json=as_json)
 
 
 @app.command()
@@ -148,7 +148,7 @@ def drift(
             render_table(result, out)
         return EXIT_CHANGES if result.has_changes else 0
 
-    run_command(body)
+    run_command(body, as_json=as_json)
 
 
 @app.command()

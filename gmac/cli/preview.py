@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from gmac.cli.options import DEFAULT_SPECS, SpecsOption
+from gmac.cli.options import DEFAULT_SPECS, JsonOption, SpecsOption
 from gmac.cli.pr import ForgeOption, GiteaUrlOption, GitHubApiUrlOption, RepoOption
 from gmac.cli.run import run_command
-from gmac.render.console import out
+from gmac.render.console import out, print_json
 
 app = typer.Typer(
     name="preview", help="Preview environments for pull requests.", no_args_is_help=True
@@ -50,16 +50,22 @@ def down(pr: PrOption, specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "s
 
 
 @app.command("list")
-def list_(specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "staging") -> None:
+def list_(
+    specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "staging", as_json: JsonOption = False
+) -> None:
     """The pull requests that have a preview environment."""
 
     def body() -> None:
         from gmac.app.previews import previews
 
-        for number in previews(specs, base):
+        found = previews(specs, base)
+        if as_json:
+            print_json([{"pr": number, "environment": f"pr-{number}"} for number in found])
+            return
+        for number in found:
             out.print(f"pr-{number}")
 
-    run_command(body)
+    run_command(body, as_json=as_json)
 
 
 @app.command("cleanup")

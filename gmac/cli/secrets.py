@@ -83,16 +83,24 @@ def set_(
 
 
 @app.command()
-def get(name: NameArgument, env: EnvRequired, specs: SpecsOption = DEFAULT_SPECS) -> None:
+def get(
+    name: NameArgument,
+    env: EnvRequired,
+    specs: SpecsOption = DEFAULT_SPECS,
+    as_json: JsonOption = False,
+) -> None:
     """Print a secret's value (needs `reveal_secrets`; the read is audited)."""
 
     def body() -> None:
         from gmac.app.secrets import context, reveal
 
         value = reveal(context(specs, env), name)
-        sys.stdout.write(value + ("\n" if sys.stdout.isatty() else ""))
+        if as_json:
+            print_json({"name": name, "environment": env, "value": value})
+        else:
+            sys.stdout.write(value + ("\n" if sys.stdout.isatty() else ""))
 
-    run_command(body)
+    run_command(body, as_json=as_json)
 
 
 @app.command("list")
