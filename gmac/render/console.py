@@ -1,6 +1,8 @@
 """The two consoles every command writes to, and JSON for machines.
 
-`out` is standard output (results), `err` standard error (progress, notes, errors).
+`out` is standard output (results), `err` standard error (progress, notes, errors). In a
+terminal they fit its width; piped or in a CI log there is no width to fit, so nothing is cut
+or folded at 80 columns: a table keeps every value whole, one line per row.
 """
 
 from __future__ import annotations
@@ -11,9 +13,19 @@ from typing import Any
 
 from rich.console import Console
 
-# emoji=False: a spec value such as 'a:fire:b' must print as written, not as 'a🔥b'.
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+UNCUT_WIDTH = 100_000  # the width of a console that is not a terminal: wide enough for any row
+
+
+def _console(*, stderr: bool) -> Console:
+    # emoji=False: a spec value such as 'a:fire:b' must print as written, not as 'a🔥b'.
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+    if not console.is_terminal:
+        console.width = UNCUT_WIDTH
+    return console
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 
 def print_json(data: Any) -> None:
@@ -22,4 +34,4 @@ def print_json(data: Any) -> None:
 
 def line_console() -> Console:
     """`out` in a terminal; piped, a console that never wraps (one line per row: grep, diff)."""
-    return out if out.is_terminal else Console(highlight=False, width=100_000, emoji=False)
+    return out if out.is_terminal else Console(highlight=False, width=UNCUT_WIDTH, emoji=False)
