@@ -61,6 +61,14 @@ def plan(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Save the plan for `gmac apply --plan FILE`.")
     ] = None,
+    rotate: Annotated[
+        list[str],
+        typer.Option(
+            "--rotate",
+            help="Show the rotation of this generated secret: its new value and the pods "
+            "it rolls (repeatable; `gmac secrets rotate` carries it out).",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> None:
     """Preview what apply would change. Exit 0: no changes, 2: changes, 1: error."""
 
@@ -69,7 +77,7 @@ def plan(
         from gmac.render.plan import render_json, render_markdown, render_table
 
         with err.status(f"previewing {env}…", spinner="dots"):
-            result = preview(RunRequest(specs=specs, env=env))
+            result = preview(RunRequest(specs=specs, env=env, rotate=tuple(rotate)))
         if as_json:
             sys.stdout.write(render_json(result) + "\n")
         else:

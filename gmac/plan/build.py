@@ -93,6 +93,10 @@ def _properties(step: StepRecord) -> tuple[PropertyChange, ...]:
     return detailed or tuple(change(path, "update") for path in step.diffs)
 
 
+def _holds_secret(inputs: Mapping[str, Any] | None) -> bool:
+    return any(value == SECRET_MASK for value in (inputs or {}).values())
+
+
 def _digest(inputs: Mapping[str, Any] | None) -> str:
     if inputs is None:
         return ""
@@ -113,6 +117,7 @@ def _merge(first: Change, later: Change) -> Change:
         owner=first.owner,
         replace_reasons=reasons,
         inputs_digest=first.inputs_digest or later.inputs_digest,
+        secret=first.secret or later.secret,
     )
 
 
@@ -152,6 +157,7 @@ def build_plan(
             properties=_properties(step),
             replace_reasons=step.replace_keys if op == "replace" else (),
             inputs_digest=_digest(step.new_inputs) if op != "delete" else "",
+            secret=op != "delete" and _holds_secret(step.new_inputs),
         )
         known = changes.get(step.urn)
         changes[step.urn] = change if known is None else _merge(known, change)

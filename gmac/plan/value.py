@@ -49,6 +49,8 @@ class Change:
     # A digest of the inputs the resource will have: a create lists no properties, so a saved
     # plan tells two creates apart by this. Secrets enter it masked, so never their values.
     inputs_digest: str = ""
+    # The resource will hold a secret (an input the engine masks): shown as [secret].
+    secret: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class Change:
             "properties": [vars(prop) for prop in self.properties],
             "replace_reasons": list(self.replace_reasons),
             "inputs_digest": self.inputs_digest,
+            "secret": self.secret,
         }
 
 
@@ -103,6 +106,7 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
             properties=tuple(PropertyChange(**prop) for prop in item.get("properties", [])),
             replace_reasons=tuple(item.get("replace_reasons", [])),
             inputs_digest=str(item.get("inputs_digest", "")),
+            secret=bool(item.get("secret", False)),
         )
         for item in data.get("changes", [])
     )

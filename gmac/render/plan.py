@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gmac.app.pr_comments import marker
-from gmac.plan import CHANGE_OPS, Change, Plan, short_type
+from gmac.plan import CHANGE_OPS, SECRET_MASK, Change, Plan, short_type
 
 SYMBOLS = {
     "create": "+",
@@ -49,6 +49,8 @@ def _describe(change: Change, sep: str = "; ") -> str:
         parts.append(f"… {len(change.properties) - 6} more")
     if change.replace_reasons:
         parts.append(f"replace: {', '.join(change.replace_reasons)}")
+    if change.secret and change.op in ("create", "replace") and not parts:
+        parts.append(SECRET_MASK)  # what it will hold, never shown
     return sep.join(parts)
 
 

@@ -12,15 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from components.context import CompileContext
-from components.secrets import generated_urn
 from gmac.app.actor import Actor, current_actor
 from gmac.app.operations.request import RunRequest
+from gmac.app.operations.rotation import rotation_urns
 from gmac.app.recording import authorize_action
 from gmac.app.run_secrets import RunSecrets, secrets_for_run, variable_name
 from gmac.app.stacks import check_shared_stack, engine_settings_for
 from gmac.app.toolchain import require_toolchain
 from gmac.engine.program import make_program
-from gmac.engine.stack import PROJECT_NAME_FALLBACK, RunResult, StackOptions, StackSession
+from gmac.engine.stack import RunResult, StackOptions, StackSession
 from gmac.errors import GmacError
 from gmac.plan import Plan, build_plan
 from gmac.validate import Spec, validate_directory
@@ -55,9 +55,7 @@ class PreparedRun:
     ) -> RunResult:
         """Run one engine operation; a compile failure surfaces as itself, not as the
         engine's wrapped text."""
-        replace = [
-            generated_urn(self.env, PROJECT_NAME_FALLBACK, name) for name in self.request.rotate
-        ]
+        replace = rotation_urns(self.spec, self.request.rotate)
         options = StackOptions(targets=targets, listener=self.request.listener, replace=replace)
         try:
             return operation(options)
