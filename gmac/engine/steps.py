@@ -10,10 +10,16 @@ SECRET_MASK = "[secret]"
 # How Pulumi marks a secret value inside serialized property maps.
 _SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# How the engine writes a value a preview cannot know yet (an output of another resource).
+UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_MASK = "(known after apply)"
 
 
 def mask_secrets(value: Any) -> Any:
-    """`value` with every Pulumi secret replaced by `[secret]`, however deep."""
+    """`value` with every Pulumi secret replaced by `[secret]`, however deep, and every
+    value the preview cannot know shown as such rather than as the engine's sentinel."""
+    if value == UNKNOWN_VALUE:
+        return UNKNOWN_MASK
     if isinstance(value, Mapping):
         if value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
             return SECRET_MASK

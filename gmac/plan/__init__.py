@@ -8,13 +8,14 @@ It never talks to the engine and never prints: gmac.render shows a Plan.
 """
 
 from gmac.engine.steps import SECRET_MASK
-from gmac.plan.build import DEPENDENCY_REPLACED, build_plan, path_parts
+from gmac.plan.build import DEPENDENCY_REPLACED, ROTATION_ASKED, build_plan, path_parts
 from gmac.plan.saved import plan_differences
 from gmac.plan.value import CHANGE_OPS, Change, Plan, PropertyChange, plan_from_dict, short_type
 
 __all__ = [
     "CHANGE_OPS",
     "DEPENDENCY_REPLACED",
+    "ROTATION_ASKED",
     "SECRET_MASK",
     "Change",
     "Plan",

@@ -122,12 +122,20 @@ def _merge(first: Change, later: Change) -> Change:
 
 
 DEPENDENCY_REPLACED = "a resource it depends on is replaced first"
+ROTATION_ASKED = "a new value was asked for (a rotation)"
+# The key the engine names for a replacement the run asked for by URN: gmac asks only to
+# rotate a generated secret.
+_TARGETED_REPLACE_KEYS = ("id",)
 
 
 def _explained(change: Change) -> Change:
     """A replacement the engine gives no key for is one forced by a dependency (a resource
     deleted before it is created again, or the provider): say so rather than nothing."""
-    if change.op != "replace" or change.replace_reasons:
+    if change.op != "replace":
+        return change
+    if change.replace_reasons == _TARGETED_REPLACE_KEYS:
+        return replace(change, replace_reasons=(ROTATION_ASKED,))
+    if change.replace_reasons:
         return change
     return replace(change, replace_reasons=(DEPENDENCY_REPLACED,))
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from gmac.engine.steps import PropertyDiffRecord, StepRecord, mask_secrets
 from gmac.plan import (
     DEPENDENCY_REPLACED,
+    ROTATION_ASKED,
     Change,
     Plan,
     PropertyChange,
@@ -259,3 +260,45 @@ def test_plan_differences() -> None:
     assert plan_differences(saved, Plan("staging", saved.changes))[0] == (
         "environment: plan is for 'local', not 'staging'"
     )
+
+
+GENERATED_TYPE = "pulumi-python:dynamic/secrets:Generated"
+GENERATED = f"urn:pulumi:local::gmac::gmac:index:Secrets${GENERATED_TYPE}::key"
+
+
+def test_what_will_hold_a_secret_is_marked_in_every_rendering() -> None:
+    inputs = mask_secrets({"length": 48, "initial": SECRET_VALUE})
+    steps = [step("create", GENERATED, GENERATED_TYPE, new_inputs=inputs)]
+    plan = build_plan("local", steps)
+    (change,) = plan.changes
+    assert change.secret
+    row = [line for line in table_of(plan).splitlines() if "Generated key" in line]
+    assert row and row[0].rstrip().endswith("[secret]")
+    assert json.loads(render_json(plan))["changes"][0]["secret"] is True
+    assert "[secret]" in render_markdown(plan)
+    assert plan_from_dict(json.loads(render_json(plan))).changes[0].secret
+
+
+def test_a_rotation_is_named_and_what_is_not_known_yet_says_so() -> None:
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown value
+    annotation = PropertyDiffRecord('metadata.annotations["gmac.io/secrets-digest"]', "update")
+    steps = [
+        step("replace", GENERATED, GENERATED_TYPE),
+        step("create-replacement", GENERATED, GENERATED_TYPE, replace_keys=("id",)),
+        step(
+            "update",
+            DEPLOYMENT,
+            "kubernetes:apps/v1:Deployment",
+            detailed=(annotation,),
+            old_inputs={"metadata": {"annotations": {"gmac.io/secrets-digest": "56fc18ee"}}},
+            new_inputs=mask_secrets(
+                {"metadata": {"annotations": {"gmac.io/secrets-digest": unknown}}}
+            ),
+        ),
+    ]
+    plan = build_plan("local", steps)
+    by_name = {change.name: change for change in plan.changes}
+    assert by_name["key"].replace_reasons == (ROTATION_ASKED,)
+    table = table_of(plan)
+    assert "56fc18ee → (known after apply)" in table
+    assert unknown not in table + render_json(plan)
