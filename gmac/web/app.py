@@ -71,8 +71,9 @@ def create_app(options: ServeOptions, *, debug: bool = False) -> FastAPI:
         https_only=not options.loopback,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, pages, actions, newservice, api):
-        app.include_router(module.router)
+    for module in (auth, pages, actions, newservice):
+        app.include_router(module.router, include_in_schema=False)  # pages, not the API
+    app.include_router(api.router)
 
     @app.exception_handler(GmacError)
     def gmac_error(request: Request, error: GmacError) -> Response:

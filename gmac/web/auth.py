@@ -16,9 +16,9 @@ script sends `Authorization: Bearer gmacp_...` (an API token) instead.
 from __future__ import annotations
 
 import hmac
+import warnings
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -28,6 +28,14 @@ from gmac.errors import AccessDeniedError
 from gmac.web.security import csrf_ok
 from gmac.web.state import PanelState
 from gmac.web.views import page
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns, on import, that it will move to the `httpx2` package (its own
+    # module turns that warning on first).
+    import authlib.deprecate
+
+    warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth, OAuthError
 
 router = APIRouter()
 GITEA = "gitea"

@@ -101,17 +101,36 @@ def acknowledge(request: AckRequest, actor: Actor) -> Silence:
         raise UsageError(f"alertmanager: {endpoint.why_not}")
     target = f"{request.service}/{request.alert}"
     with _audited(request.specs, spec, "acknowledge", actor, target, duration=request.duration):
-        matchers = [
-            Matcher("alertname", request.alert),
-            Matcher("service", request.service),
-            Matcher("namespace", namespace(spec)),
-        ]
-        return Alertmanager(endpoint.url, timeout=READ_TIMEOUT).silence(
+        manager = Alertmanager(endpoint.url, timeout=READ_TIMEOUT)
+        matchers = _matchers(spec, request, manager)
+        return manager.silence(
             matchers,
             length,
             created_by=actor.name,
             comment=request.comment or f"acknowledged in gmac's panel by {actor.name}",
         )
+
+
+def _matchers(spec: Spec, request: AckRequest, manager: Alertmanager) -> list[Matcher]:
+    """The alert's name and the labels that tie it to this service, as the alert carries
+    them (an aggregated expression may keep `service` and drop `namespace`)."""
+    ns = namespace(spec)
+    named = Matcher("alertname", request.alert)
+    found = [
+        alert
+        for alert in manager.alerts([named])
+        if request.service in (alert.labels.get("service"), alert.labels.get("deployment"))
+        and alert.labels.get("namespace", ns) == ns
+    ]
+    if not found:
+        raise UsageError(
+            f"no alert {request.alert} for {request.service} in '{request.env}' in Alertmanager"
+        )
+    labels = found[0].labels
+    return [
+        named,
+        *(Matcher(k, labels[k]) for k in ("service", "deployment", "namespace") if k in labels),
+    ]
 
 
 def check_drift(specs: Path, env: str, actor: Actor) -> Plan:

@@ -100,7 +100,8 @@ def _gitea_ini(home: Path, build: GiteaBuild, port: int) -> str:
             "INTERNAL_TOKEN": secrets.token_urlsafe(48),
             "PASSWORD_HASH_ALGO": "pbkdf2_hi",
         },
-        "oauth2": {"ENABLED": "false"},
+        # Gitea as an OAuth2 / OpenID Connect provider: the panel's sign-in tests.
+        "oauth2": {"ENABLED": "true"},
         "service": {"DISABLE_REGISTRATION": "true", "REQUIRE_SIGNIN_VIEW": "false"},
         # The tests' receivers listen on 127.0.0.1; Gitea delivers only outside by default.
         "webhook": {"ALLOWED_HOST_LIST": "loopback", "DELIVER_TIMEOUT": "5"},
