@@ -6,7 +6,11 @@ Children, in the environment's namespace:
                                        prometheus-operator's Alertmanager `main` reads this
                                        Secret by name)
     loki-config        ConfigMap       `config.yaml`: a single-binary Loki whose compactor
-                                       deletes logs older than `loki.retention`
+                                       deletes logs older than `logs.retention` (store loki)
+    victorialogs-config ConfigMap      `retentionPeriod`, for VictoriaLogs run with
+                                       `-envflag.enable` and this ConfigMap as `envFrom`
+                                       (store victorialogs)
+    gmac-health        CronJob, Secret the scheduled `gmac health` (components/health_job.py)
     gmac-workloads     PrometheusRule  alerts on the namespace's pods and deployments, so every
                                        service is watched even before it declares alerts
 
@@ -27,10 +31,11 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.core.v1 import ConfigMap, Secret
 
 from components._kube import child, duration_seconds, metadata, secret_payload
+from components.health_job import add_health_job
 
 if TYPE_CHECKING:
     from components.context import CompileContext
-    from gmac.models.project import Alertmanager, Loki
+    from gmac.models.project import Alertmanager, Logs, Loki
     from gmac.models.project import Monitoring as MonitoringSpec
 
 TYPE = "gmac:index:Monitoring"
@@ -39,6 +44,7 @@ SMTP_SECRET = "alertmanager-smtp"  # the smarthost password, mounted for smtp_au
 ALERTMANAGER_KEY = "alertmanager.yaml"
 LOKI_CONFIGMAP = "loki-config"
 LOKI_KEY = "config.yaml"
+VICTORIALOGS_CONFIGMAP = "victorialogs-config"
 WORKLOAD_RULES = "gmac-workloads"
 CRITICAL_REPEAT = "1h"
 
@@ -69,7 +75,7 @@ def alertmanager_config(alertmanager: Alertmanager) -> dict[str, Any]:
             "receiver": "email",
             "group_by": group_by,
             "group_wait": alertmanager.group_wait,
-            "group_interval": "5m",
+            "group_interval": alertmanager.group_interval,
             "repeat_interval": alertmanager.repeat_interval,
             "routes": [
                 {
@@ -96,7 +102,7 @@ def alertmanager_config(alertmanager: Alertmanager) -> dict[str, Any]:
     }
 
 
-def loki_config(loki: Loki) -> dict[str, Any]:
+def loki_config(loki: Loki | Logs) -> dict[str, Any]:
     """A single-binary Loki (3.x) configuration, filesystem storage, with retention on."""
     seconds = duration_seconds(loki.retention)
     retention = f"{int(seconds // 3600)}h" if seconds % 3600 == 0 else loki.retention
@@ -132,6 +138,11 @@ def loki_config(loki: Loki) -> dict[str, Any]:
         },
         "limits_config": {"retention_period": retention},
     }
+
+
+def victorialogs_config(logs: Logs) -> dict[str, str]:
+    """VictoriaLogs' flags as environment variables (`-envflag.enable`): its retention."""
+    return {"retentionPeriod": logs.retention}
 
 
 def workload_rules(namespace: str) -> dict[str, Any]:
@@ -174,7 +185,7 @@ def _dump(config: dict[str, Any]) -> str:
 
 
 class Monitoring(pulumi.ComponentResource):
-    """Alertmanager's configuration, Loki's retention and the namespace's workload alerts."""
+    """Alertmanager's configuration, log retention, workload alerts and the health job."""
 
     def __init__(
         self,
@@ -203,13 +214,22 @@ class Monitoring(pulumi.ComponentResource):
                     string_data=data,
                     opts=child(self),
                 )
-        if monitoring.loki is not None:
+        logs = monitoring.log_store()
+        if logs is not None and logs.store == "loki":
             ConfigMap(
                 LOKI_CONFIGMAP,
                 metadata=metadata(LOKI_CONFIGMAP, ctx, labels),
-                data={LOKI_KEY: _dump(loki_config(monitoring.loki))},
+                data={LOKI_KEY: _dump(loki_config(logs))},
                 opts=child(self),
             )
+        elif logs is not None:
+            ConfigMap(
+                VICTORIALOGS_CONFIGMAP,
+                metadata=metadata(VICTORIALOGS_CONFIGMAP, ctx, labels),
+                data=victorialogs_config(logs),
+                opts=child(self),
+            )
+        add_health_job(self, ctx, monitoring.health_checks)
         CustomResource(
             WORKLOAD_RULES,
             api_version="monitoring.coreos.com/v1",

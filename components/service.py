@@ -46,6 +46,7 @@ from pulumi_kubernetes.networking.v1 import Ingress
 from pulumi_kubernetes.policy.v1 import PodDisruptionBudget
 
 from components._kube import Object, child, duration_seconds, metadata, secret_payload
+from components._recording import recording_rules
 from components._secrets import DIGEST_ANNOTATION, secrets_digest
 from gmac.models.service import Resources
 
@@ -94,7 +95,7 @@ def env_var_name(secret: str) -> str:
 
 def alert_rules(name: str, service: ServiceSpec) -> dict[str, Any]:
     """The `spec` of the service's PrometheusRule: one group, the file `promtool` checks."""
-    rules: list[dict[str, Any]] = []
+    rules: list[dict[str, Any]] = recording_rules(name, service)
     for alert in service.alerts:
         rule: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
         if alert.for_ is not None:
@@ -148,7 +149,7 @@ class Service(pulumi.ComponentResource):
             if run is not None:
                 self._workload(run)
                 outputs["image"] = run
-        if service.alerts:
+        if service.alerts or recording_rules(name, service):
             CustomResource(
                 f"{name}-alerts",
                 api_version=PROMETHEUS_API,

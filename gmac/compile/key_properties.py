@@ -95,8 +95,13 @@ def _data_keys(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 def _rules(inputs: Mapping[str, Any]) -> dict[str, Any]:
     groups = _get(inputs, "spec", "groups") or []
-    alerts = [rule.get("alert") for group in groups for rule in group.get("rules", [])]
-    return {"alerts": " ".join(str(alert) for alert in alerts) or None}
+    rules = [rule for group in groups for rule in group.get("rules", [])]
+    alerts = [str(rule["alert"]) for rule in rules if "alert" in rule]
+    records = [str(rule["record"]) for rule in rules if "record" in rule]
+    found = {"alerts": " ".join(alerts) or None}
+    if records:
+        found["records"] = " ".join(records)
+    return found
 
 
 def _monitor(inputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
@@ -24,8 +25,48 @@ class Credentials(SpecModel):
     secret: Name
 
 
+_CRON_MINUTES = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30)
+_CRON_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def cron_schedule(every: str) -> str | None:
+    """`every` as a cron schedule that runs at even intervals (`5m` -> `*/5 * * * *`), or
+    None when cron cannot say it (7m, 90m)."""
+    seconds = sum(
+        float(n) * _UNIT_SECONDS[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", every)
+    )
+    minutes = seconds / 60
+    if minutes in _CRON_MINUTES:
+        return "* * * * *" if minutes == 1 else f"*/{int(minutes)} * * * *"
+    hours = minutes / 60
+    if hours == 24:
+        return "0 0 * * *"
+    if hours in _CRON_HOURS:
+        return "0 * * * *" if hours == 1 else f"0 */{int(hours)} * * *"
+    return None
+
+
 class HealthCheck(SpecModel):
-    every: Duration = "5m"
+    every: Duration = Field(
+        default="5m",
+        description="How often the scheduled `gmac health` runs: minutes dividing an hour, "
+        "hours dividing a day, or 1d.",
+    )
+
+    @model_validator(mode="after")
+    def _schedulable(self) -> Self:
+        if cron_schedule(self.every) is None:
+            raise field_error(
+                f"'{self.every}' cannot run at even intervals from cron: use 1m, 2m, 5m, 10m, "
+                "15m, 30m, 1h, 2h, 6h, 12h or 1d (minutes dividing an hour, hours a day)",
+                "every",
+            )
+        return self
+
+    @property
+    def schedule(self) -> str:
+        return cron_schedule(self.every) or "*/5 * * * *"
 
 
 class _IntegrationBase(SpecModel):

@@ -13,6 +13,7 @@ from gmac.models.common import (
     Name,
     SpecModel,
     Url,
+    field_error,
 )
 
 Principal = str  # a user name or a role name; checked against `access` by the validator
@@ -37,6 +38,17 @@ class KubernetesTarget(SpecModel):
         return self
 
 
+class EnvironmentMonitoring(SpecModel):
+    """The URLs `gmac status`, `metrics`, `logs` and the health CronJob use (docs/observe.md)."""
+
+    prometheus: Url | None = Field(default=None, description="Prometheus' HTTP API.")
+    alertmanager: Url | None = Field(default=None, description="Alertmanager's API.")
+    logs: Url | None = Field(default=None, description="The log store (`monitoring.logs`).")
+    pushgateway: Url | None = Field(
+        default=None, description="Where the scheduled `gmac health` pushes its metrics."
+    )
+
+
 class Environment(SpecModel):
     kubernetes: KubernetesTarget
     domain: Hostname | None = Field(
@@ -51,6 +63,9 @@ class Environment(SpecModel):
     )
     protect: bool = Field(
         default=False, description="Deleting or replacing stateful resources needs --allow-destroy."
+    )
+    monitoring: EnvironmentMonitoring | None = Field(
+        default=None, description="Where this environment's observe sources answer."
     )
 
 
@@ -94,6 +109,9 @@ class Email(SpecModel):
 class Alertmanager(SpecModel):
     email: Email
     group_wait: Duration = "30s"
+    group_interval: Duration = Field(
+        default="5m", description="How long to wait before notifying of a group's changes."
+    )
     repeat_interval: Duration = "4h"
 
 
@@ -101,9 +119,48 @@ class Loki(SpecModel):
     retention: Duration = "30d"
 
 
+class Logs(SpecModel):
+    """The log store: Loki, or VictoriaLogs (which also takes Loki's push API)."""
+
+    store: Literal["victorialogs", "loki"] = "victorialogs"
+    retention: Duration = "30d"
+
+
+class RegistryConnection(SpecModel):
+    url: str = Field(min_length=1, description="The registry's libSQL URL (libsql://...).")
+    token: Name | None = Field(default=None, description="A declared secret holding its token.")
+
+
+class HealthChecks(SpecModel):
+    """The CronJob that runs `gmac health` on the integrations' `health.every`."""
+
+    image: str | None = Field(
+        default=None,
+        description="An image with gmac and the project's specs at /project/specs; "
+        "`{images.registry}/gmac:latest` when not given.",
+    )
+    registry: RegistryConnection | None = Field(
+        default=None, description="Where results are recorded; not recorded when not given."
+    )
+
+
 class Monitoring(SpecModel):
     alertmanager: Alertmanager | None = None
-    loki: Loki | None = None
+    loki: Loki | None = Field(default=None, description="Older spelling of logs: {store: loki}.")
+    logs: Logs | None = None
+    health_checks: HealthChecks | None = None
+
+    @model_validator(mode="after")
+    def _one_log_store(self) -> Self:
+        if self.loki is not None and self.logs is not None:
+            raise field_error("give 'logs' or the older 'loki', not both", "loki")
+        return self
+
+    def log_store(self) -> Logs | None:
+        """The log store, whichever way it was written."""
+        if self.loki is not None:
+            return Logs(store="loki", retention=self.loki.retention)
+        return self.logs
 
 
 class Generate(SpecModel):

@@ -86,9 +86,36 @@ class Health(SpecModel):
     initial_delay: Duration = "5s"
 
 
+class CustomMetric(SpecModel):
+    """A series of the service's own, recorded by Prometheus and shown by `gmac metrics`."""
+
+    name: str = Field(
+        pattern=r"^[a-zA-Z_][a-zA-Z0-9_:]*$", description="The recorded series' name."
+    )
+    expr: PromQL
+    unit: str = Field(
+        default="",
+        max_length=24,
+        description="seconds, bytes, ratio, percent, or any short text such as 'signups/s'.",
+    )
+    description: str | None = None
+
+
 class Metrics(SpecModel):
     path: UrlPath = "/metrics"
     port: Port | None = None
+    custom: list[CustomMetric] = Field(
+        default=[], description="Recording rules in the service's PrometheusRule."
+    )
+
+    @model_validator(mode="after")
+    def _unique_custom(self) -> Self:
+        names = [metric.name for metric in self.custom]
+        index = next((i for i, name in enumerate(names) if name in names[:i]), None)
+        if index is not None:
+            message = f"custom metric '{names[index]}' is declared twice"
+            raise field_error(message, "custom", index, "name")
+        return self
 
 
 class Ingress(SpecModel):

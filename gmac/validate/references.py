@@ -131,6 +131,16 @@ def check_project(project: Project, document: Document) -> list[Problem]:
             "secret",
             where=secrets,
         )
+    checks = project.monitoring.health_checks if project.monitoring else None
+    if checks is not None and checks.registry is not None and checks.registry.token is not None:
+        check.require(
+            document,
+            ("monitoring", "health_checks", "registry", "token"),
+            checks.registry.token,
+            project.secrets,
+            "secret",
+            where=secrets,
+        )
     return check.problems
 
 

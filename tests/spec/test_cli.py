@@ -109,7 +109,11 @@ def test_show_yaml(project: SpecProject) -> None:
     api = by_name["Service", "api"]
     assert api["ingress"] == {"host": "api.gmac.io", "path": "/", "tls": True}
     assert api["replicas"] == 3
-    assert api["metrics"] == {"path": "/metrics", "port": 9090}
+    assert {k: v for k, v in api["metrics"].items() if k != "custom"} == {
+        "path": "/metrics",
+        "port": 9090,
+    }
+    assert [metric["name"] for metric in api["metrics"]["custom"]] == ["http:success_ratio:rate5m"]
     # The go-api template's health check, filled in.
     assert api["health"]["path"] == "/healthz"
     panel = by_name["Service", "control-panel"]

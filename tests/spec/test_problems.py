@@ -249,7 +249,7 @@ CASES = [
     Case(
         "invalid email",
         [
-            "specs/project.yaml:41:17: monitoring.alertmanager.email.to: value is not a valid "
+            "specs/project.yaml:51:17: monitoring.alertmanager.email.to: value is not a valid "
             "email address: An email address must have an @-sign."
         ],
         edits=[(PROJECT, "to: ops@gmac.io", "to: ops-at-gmac.io")],
@@ -257,7 +257,7 @@ CASES = [
     Case(
         "invalid host:port",
         [
-            "specs/project.yaml:41:63: monitoring.alertmanager.email.smarthost: 'smtp.gmac.io' "
+            "specs/project.yaml:51:63: monitoring.alertmanager.email.smarthost: 'smtp.gmac.io' "
             "is not host:port, such as smtp.example.com:587"
         ],
         edits=[(PROJECT, '"smtp.gmac.io:587"', '"smtp.gmac.io"')],
@@ -382,7 +382,7 @@ CASES = [
     Case(
         "unknown integration providing a secret",
         [
-            "specs/project.yaml:52:34: secrets.turso-app-token.provided_by: unknown integration "
+            "specs/project.yaml:65:34: secrets.turso-app-token.provided_by: unknown integration "
             "'turso-db' (did you mean 'turso'?): add an Integration spec with that name"
         ],
         edits=[(PROJECT, "{provided_by: turso,", "{provided_by: turso-db,")],
