@@ -21,6 +21,8 @@ from gmac.cli import (
     engine,
     health,
     history,
+    logs,
+    metrics,
     new,
     pr,
     preview,
@@ -28,6 +30,7 @@ from gmac.cli import (
     serve,
     spec,
     stack,
+    status,
     toolchain,
 )
 from gmac.cli.run import state
@@ -70,6 +73,9 @@ for module in (
     spec,
     engine,
     stack,
+    status,
+    metrics,
+    logs,
     health,
     alerts,
     new,

@@ -1,4 +1,5 @@
-"""`gmac health`: every integration checked now; exit 1 when one is unhealthy."""
+"""`gmac health`: every integration checked now, exit 1 when one is unhealthy; and
+`gmac health history`: the recorded checks over time."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ from typing import Annotated
 
 import typer
 
-from gmac.cli.options import DEFAULT_SPECS, EnvOption, JsonOption, SpecsOption
+from gmac.cli.options import DEFAULT_SPECS, EnvFilter, EnvOption, JsonOption, SpecsOption
 from gmac.cli.run import run_command
-from gmac.render.console import out, print_json
+from gmac.render.console import line_console, out, print_json
 
 EXIT_UNHEALTHY = 1
 
-app = typer.Typer()
+app = typer.Typer(name="health", help="Check every integration now; `history`: the results.")
 
 
-@app.command()
+@app.callback(invoke_without_command=True)
 def health(
+    context: typer.Context,
     env: EnvOption = None,
     specs: SpecsOption = DEFAULT_SPECS,
     as_json: JsonOption = False,
@@ -40,6 +42,8 @@ def health(
     ] = True,
 ) -> None:
     """Check every integration: credentials, endpoint, database. Exit 1 when unhealthy."""
+    if context.invoked_subcommand is not None:
+        return
 
     def body() -> int:
         from gmac.app.health import HealthRequest, check_health
@@ -54,5 +58,30 @@ def health(
             for report in reports:
                 health_report(report, out)
         return 0 if healthy else EXIT_UNHEALTHY
+
+    run_command(body, as_json=as_json)
+
+
+@app.command("history")
+def history(
+    env: EnvFilter = None,
+    integration: Annotated[
+        str | None, typer.Option("--integration", "-i", help="Only this integration.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Results per integration.")] = 20,
+    specs: SpecsOption = DEFAULT_SPECS,
+    as_json: JsonOption = False,
+) -> None:
+    """Each integration's recorded checks, newest first, and its last failure."""
+
+    def body() -> None:
+        from gmac.app.health import HealthHistoryRequest, health_history
+        from gmac.render.observe import health_history_table
+
+        histories = health_history(HealthHistoryRequest(specs, env, integration, limit))
+        if as_json:
+            print_json({"integrations": [item.to_dict() for item in histories]})
+        else:
+            health_history_table(histories, line_console())
 
     run_command(body, as_json=as_json)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gmac.clients.http import Api
+from gmac.clients.http import Api, RetryPolicy, default_timeout
 from gmac.errors import IntegrationError, UsageError
 
 URL_VARIABLE = "GMAC_ALERTMANAGER_URL"
@@ -135,10 +135,14 @@ def _when(value: datetime) -> str:
 @dataclass(frozen=True)
 class Alertmanager:
     url: str
+    timeout: float = field(default_factory=default_timeout)
+    retry: RetryPolicy = field(default_factory=RetryPolicy.from_environment)
     api: Api = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "api", Api("alertmanager", self.url.rstrip("/") + "/api/v2"))
+        base = self.url.rstrip("/") + "/api/v2"
+        api = Api("alertmanager", base, timeout=self.timeout, retry=self.retry)
+        object.__setattr__(self, "api", api)
 
     def alerts(self, matchers: Sequence[Matcher] = (), *, silenced: bool = True) -> list[Alert]:
         """The alerts Alertmanager holds, newest first; silenced ones too unless told."""

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from gmac.clients import usage
 from gmac.errors import IntegrationError
 
 DEFAULT_TIMEOUT = 30.0
@@ -230,6 +231,7 @@ class Exchange:
             return self.idempotent
         return is_idempotent(self.method, self.headers)
 
+    @usage.counted
     def run(self) -> httpx.Response:
         verify = _default_tls() if self.verify is True else self.verify
         timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT))

@@ -22,6 +22,7 @@ from gmac.registry._db import (
     registry_location,
     split_statements,
 )
+from gmac.registry._health import HealthResult
 from gmac.registry._records import Deployment, ServiceStatus
 from gmac.registry._registry import Registry
 
@@ -32,6 +33,7 @@ __all__ = [
     "ChainReport",
     "Database",
     "Deployment",
+    "HealthResult",
     "Location",
     "Migration",
     "Registry",

@@ -7,9 +7,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from gmac.registry import _audit, _records
+from gmac.registry import _audit, _health, _records
 from gmac.registry._audit import AuditEntry, ChainReport
 from gmac.registry._db import Database, Migration, migrate, registry_location
+from gmac.registry._health import HealthResult
 from gmac.registry._records import Deployment, ServiceStatus
 from gmac.validate import Spec
 
@@ -94,6 +95,17 @@ class Registry:
 
     def add_health(self, environment: str, target: str, status: str, detail: str = "") -> None:
         _records.add_health(self.db, environment, target, status, detail)
+
+    def health_history(
+        self, *, environment: str | None = None, target: str | None = None, limit: int = 50
+    ) -> list[HealthResult]:
+        return _health.health_history(self.db, environment=environment, target=target, limit=limit)
+
+    def latest_health(self, environment: str) -> dict[str, HealthResult]:
+        return _health.latest_health(self.db, environment)
+
+    def last_failures(self, environment: str) -> dict[str, HealthResult]:
+        return _health.last_failures(self.db, environment)
 
     def set_drift(self, environment: str, changes: Mapping[str, int]) -> None:
         _records.set_drift(self.db, environment, changes)

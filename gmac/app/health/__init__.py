@@ -6,19 +6,24 @@ exposes it as Prometheus metrics (a textfile collector's file, or a Pushgateway)
     check_environment(spec, secret_values) -> HealthReport          the checks themselves
     write_metrics_file(reports, path)         node_exporter's textfile collector
     push_metrics(reports, gateway_url)        a Pushgateway, one group per environment
+    health_history(HealthHistoryRequest(...)) -> [IntegrationHistory]   `gmac health history`
 """
 
 from gmac.app.health._checks import CheckResult, HealthReport, check_environment, credential_names
 from gmac.app.health._metrics import metrics_registry, push_metrics, write_metrics_file
+from gmac.app.health.history import HealthHistoryRequest, IntegrationHistory, health_history
 from gmac.app.health.run import HealthRequest, check_health
 
 __all__ = [
     "CheckResult",
+    "HealthHistoryRequest",
     "HealthReport",
     "HealthRequest",
+    "IntegrationHistory",
     "check_environment",
     "check_health",
     "credential_names",
+    "health_history",
     "metrics_registry",
     "push_metrics",
     "write_metrics_file",

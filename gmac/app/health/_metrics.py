@@ -5,6 +5,8 @@ collector (`--metrics-file`, written atomically) or a Pushgateway (`--pushgatewa
     gmac_integration_check_duration_seconds{environment, integration, type, check}
     gmac_health_healthy{environment}                                      1 when every check is
     gmac_health_last_run_timestamp_seconds{environment}
+    gmac_integration_calls_total{integration}          calls this run made, through gmac's
+    gmac_integration_call_errors_total{integration}    HTTP layer (gmac.clients.usage)
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    push_to_gateway,
+    write_to_textfile,
+)
 
 from gmac.app.health._checks import HealthReport
+from gmac.clients.usage import usage
 from gmac.errors import IntegrationError
 
 PUSH_JOB = "gmac_health"
@@ -54,7 +63,26 @@ def metrics_registry(reports: Sequence[HealthReport]) -> CollectorRegistry:
             duration.labels(*labels).set(result.seconds)
         healthy.labels(report.environment).set(1 if report.healthy else 0)
         last_run.labels(report.environment).set(report.checked_at.timestamp())
+    _usage_counters(registry)
     return registry
+
+
+def _usage_counters(registry: CollectorRegistry) -> None:
+    calls = Counter(
+        "gmac_integration_calls",
+        "Calls gmac made to the integration's API in this run.",
+        ["integration"],
+        registry=registry,
+    )
+    errors = Counter(
+        "gmac_integration_call_errors",
+        "Calls to the integration's API in this run that failed.",
+        ["integration"],
+        registry=registry,
+    )
+    for service, counts in usage().items():
+        calls.labels(service).inc(counts.calls)
+        errors.labels(service).inc(counts.errors)
 
 
 def write_metrics_file(reports: Sequence[HealthReport], path: Path) -> None:

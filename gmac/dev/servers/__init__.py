@@ -4,6 +4,8 @@
     stripe-mock    built from github.com/stripe/stripe-mock into the cache
     Alertmanager   Debian's prometheus-alertmanager
     Pushgateway    Debian's prometheus-pushgateway
+    VictoriaLogs   built from github.com/VictoriaMetrics/VictoriaLogs: the log store
+    Prometheus     Debian's prometheus, and an Alertmanager with a given configuration
     SeaweedFS      built from github.com/seaweedfs/seaweedfs (CGO off): the S3 state backend
 
 `install()` (or `python -m gmac.dev.servers install`, or scripts/install-servers) builds what is
@@ -26,6 +28,12 @@ from gmac.dev.servers._build import (
     find_stripe_mock,
     install,
 )
+from gmac.dev.servers._monitoring import (
+    Target,
+    find_prometheus,
+    start_configured_alertmanager,
+    start_prometheus,
+)
 from gmac.dev.servers._process import ServerError, ServerProcess, answers, free_port
 from gmac.dev.servers._seaweedfs import (
     SEAWEEDFS_VERSION,
@@ -44,6 +52,12 @@ from gmac.dev.servers._servers import (
     start_pushgateway,
     start_stripe_mock,
 )
+from gmac.dev.servers._victorialogs import (
+    VICTORIALOGS_VERSION,
+    build_victorialogs,
+    find_victorialogs,
+    start_victorialogs,
+)
 from gmac.errors import BuildError
 
 __all__ = [
@@ -54,6 +68,7 @@ __all__ = [
     "SEAWEEDFS_VERSION",
     "STRIPE_MOCK_KEY",
     "STRIPE_MOCK_VERSION",
+    "VICTORIALOGS_VERSION",
     "BuildError",
     "Gitea",
     "GiteaBuild",
@@ -61,21 +76,28 @@ __all__ = [
     "Server",
     "ServerError",
     "ServerProcess",
+    "Target",
     "answers",
     "build_gitea",
     "build_seaweedfs",
     "build_stripe_mock",
+    "build_victorialogs",
     "cache_root",
     "find_alertmanager",
     "find_gitea",
+    "find_prometheus",
     "find_pushgateway",
     "find_seaweedfs",
     "find_stripe_mock",
+    "find_victorialogs",
     "free_port",
     "install",
     "start_alertmanager",
+    "start_configured_alertmanager",
     "start_gitea",
+    "start_prometheus",
     "start_pushgateway",
     "start_seaweedfs",
     "start_stripe_mock",
+    "start_victorialogs",
 ]

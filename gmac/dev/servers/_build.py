@@ -170,10 +170,12 @@ def install(root: Path | None = None, progress: Progress = print) -> None:
     """Build what is missing; say where the Debian servers are (or how to get them)."""
     # Here, not at the top: _seaweedfs imports this module.
     from gmac.dev.servers._seaweedfs import build_seaweedfs  # noqa: PLC0415
+    from gmac.dev.servers._victorialogs import build_victorialogs  # noqa: PLC0415
 
     build_stripe_mock(root, progress)
     build_gitea(root, progress)
     build_seaweedfs(root, progress)
+    build_victorialogs(root, progress)
     for name, found in (
         (ALERTMANAGER_BINARY, find_alertmanager()),
         (PUSHGATEWAY_BINARY, find_pushgateway()),
