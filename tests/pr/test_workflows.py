@@ -52,7 +52,30 @@ def test_every_gmac_call_names_real_commands_and_flags(workflow: Path) -> None:
 def test_both_workflows_cover_the_same_jobs() -> None:
     jobs = [set(yaml.safe_load(path.read_text())["jobs"]) for path in WORKFLOWS]
     assert len(jobs) == 2
-    assert jobs[0] == jobs[1] == {"plan", "preview-down", "apply", "drift"}
+    assert jobs[0] == jobs[1] == {"plan", "preview-down", "apply", "drift", "health"}
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.parent.name)
+def test_health_runs_on_the_integrations_health_every(workflow: Path) -> None:
+    """The example's shortest `health.every`, as cron, is a schedule of the workflow that runs
+    the health job (and only it), which calls `gmac health` for each environment."""
+    from gmac.models.integration import cron_schedule
+    from gmac.validate import validate_directory
+
+    spec = validate_directory(Path(__file__).parents[2] / "specs", "production")["production"]
+    intervals = [i.health.every for i in spec.integrations if i.health is not None]
+    assert intervals, "the example declares health checks"
+    wanted = {cron_schedule(every) for every in intervals}
+    data = yaml.safe_load(workflow.read_text())
+    crons = {entry["cron"] for entry in data[True]["schedule"]}  # YAML reads `on:` as True
+    assert wanted <= crons
+    forge = workflow.parent.name
+    health = data["jobs"]["health"]
+    for cron in wanted:
+        assert f"{forge}.event.schedule == '{cron}'" in health["if"]
+        assert f"'{cron}'" not in data["jobs"]["drift"]["if"]
+    script = " ".join(str(step.get("run", "")) for step in health["steps"])
+    assert ".venv/bin/gmac health --env" in script and "--pushgateway" in script
 
 
 def test_applies_are_serialised() -> None:
