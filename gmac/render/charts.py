@@ -12,7 +12,7 @@ from html import escape
 from gmac.render.observe import number
 
 WIDTH, HEIGHT = 320, 120
-_LEFT, _RIGHT, _TOP, _BOTTOM = 54, 8, 10, 20
+_LEFT, _RIGHT, _TOP, _BOTTOM = 76, 8, 10, 20
 
 
 def _time(at: float) -> str:

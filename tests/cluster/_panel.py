@@ -108,8 +108,11 @@ def _access(project: dict[str, Any]) -> None:
         "users": [ACTOR, OTHER_USER],
         "roles": {"admin": [ACTOR]},
         "rules": [
-            {"environments": ["staging", "production"], "apply": ["admin"],
-             "reveal_secrets": ["admin"]}
+            {
+                "environments": ["staging", "production"],
+                "apply": ["admin"],
+                "reveal_secrets": ["admin"],
+            }
         ],
     }
 
@@ -119,8 +122,12 @@ def _gitea_setup(gitea: servers.Gitea, panel_url: str) -> tuple[str, str]:
         gitea.api(
             "POST",
             "/admin/users",
-            {"username": name, "email": f"{name}@example.com", "password": PASSWORD,
-             "must_change_password": False},
+            {
+                "username": name,
+                "email": f"{name}@example.com",
+                "password": PASSWORD,
+                "must_change_password": False,
+            },
         )
     gitea.create_org(REPO_OWNER)
     gitea.api(
@@ -131,8 +138,11 @@ def _gitea_setup(gitea: servers.Gitea, panel_url: str) -> tuple[str, str]:
     app = gitea.api(
         "POST",
         "/user/applications/oauth2",
-        {"name": "gmac panel", "redirect_uris": [f"{panel_url}/signin/gitea/callback"],
-         "confidential_client": True},
+        {
+            "name": "gmac panel",
+            "redirect_uris": [f"{panel_url}/signin/gitea/callback"],
+            "confidential_client": True,
+        },
     )
     return str(app["client_id"]), str(app["client_secret"])
 
@@ -153,8 +163,11 @@ def push_api_log(logs_url: str, api_log: Path) -> None:
 @contextmanager
 def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWorld]:
     require(servers.find_prometheus(), "prometheus", "run scripts/install-system-packages")
-    require(servers.find_alertmanager(), "prometheus-alertmanager",
-            "run scripts/install-system-packages")
+    require(
+        servers.find_alertmanager(),
+        "prometheus-alertmanager",
+        "run scripts/install-system-packages",
+    )
     require(servers.find_victorialogs(), f"victoria-logs {servers.VICTORIALOGS_VERSION}")
     gitea_build = require(servers.find_gitea(), f"gitea {servers.GITEA_VERSION}")
     binaries = build_templates(home / "code")
@@ -170,7 +183,10 @@ def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWor
         receiver.answer("HEAD", "/hooks/gitea", 200)
         ports = {"api": servers.free_port(), "metrics": servers.free_port()}
         api = servers.ServerProcess(
-            "api", [str(binaries["api"])], home, home / "api.log",
+            "api",
+            [str(binaries["api"])],
+            home,
+            home / "api.log",
             f"http://127.0.0.1:{ports['api']}/healthz",
             env={"PORT": str(ports["api"]), "METRICS_PORT": str(ports["metrics"])},
         )
@@ -178,15 +194,22 @@ def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWor
         stack.callback(api.stop)
         worker_port = servers.free_port()
         worker = servers.ServerProcess(
-            "billing-worker", [str(binaries["billing-worker"])], home, home / "worker.log",
+            "billing-worker",
+            [str(binaries["billing-worker"])],
+            home,
+            home / "worker.log",
             f"http://127.0.0.1:{worker_port}/healthz",
             env={"METRICS_PORT": str(worker_port), "INTERVAL": "1s"},
         )
         worker.start()
         stack.callback(worker.stop)
         project = observe_project(
-            home, plane, namespace=NAMESPACE, smtp_port=sink.port,
-            webhook_url=f"{receiver.url}/hooks/gitea", edit=_access,
+            home,
+            plane,
+            namespace=NAMESPACE,
+            smtp_port=sink.port,
+            webhook_url=f"{receiver.url}/hooks/gitea",
+            edit=_access,
         )
         project.gmac("stack", "init", "--env", "staging")
         project.gmac("apply", "--env", "staging", "--yes", timeout=900)
@@ -199,10 +222,14 @@ def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWor
         )
         stack.callback(alertmanager.stop)
         targets = [
-            servers.Target("api", f"127.0.0.1:{ports['metrics']}",
-                           {"namespace": NAMESPACE, "service": "api"}),
-            servers.Target("billing-worker", f"127.0.0.1:{worker_port}",
-                           {"namespace": NAMESPACE, "service": "billing-worker"}),
+            servers.Target(
+                "api", f"127.0.0.1:{ports['metrics']}", {"namespace": NAMESPACE, "service": "api"}
+            ),
+            servers.Target(
+                "billing-worker",
+                f"127.0.0.1:{worker_port}",
+                {"namespace": NAMESPACE, "service": "billing-worker"},
+            ),
         ]
         prometheus = servers.start_prometheus(
             home / "prometheus", targets, _rule_files(kube, home), alertmanager=alertmanager.url
@@ -210,15 +237,22 @@ def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWor
         stack.callback(prometheus.stop)
         logs = servers.start_victorialogs(home / "logs")
         stack.callback(logs.stop)
-        set_monitoring(project, prometheus=prometheus.url, alertmanager=alertmanager.url,
-                       logs=logs.url)
+        set_monitoring(
+            project, prometheus=prometheus.url, alertmanager=alertmanager.url, logs=logs.url
+        )
         traffic = Traffic(f"http://127.0.0.1:{ports['api']}")
         traffic.start()
         stack.callback(traffic.stop)
-        secret_values = tuple(
-            value for key, value in project.env_vars.items()
-            if key.startswith("GMAC_SECRET_") or key == "GMAC_PASSPHRASE"
-        ) + (client_secret, gitea.token, PASSWORD)
+        secret_values = (
+            *(
+                value
+                for key, value in project.env_vars.items()
+                if key.startswith("GMAC_SECRET_") or key == "GMAC_PASSPHRASE"
+            ),
+            client_secret,
+            gitea.token,
+            PASSWORD,
+        )
         env = {
             **project.env_vars,
             "GMAC_PANEL_CLIENT_ID": client_id,
@@ -229,9 +263,21 @@ def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWor
         server_log = home / "panel.log"
         log = stack.enter_context(server_log.open("w"))
         process = start_gmac(
-            ["serve", "--port", str(panel_port), "--specs", str(project.specs),
-             "--gitea-url", gitea.url, "--repo", f"{REPO_OWNER}/{REPO_NAME}"],
-            cwd=project.root, env=env, stdout=log, stderr=log,
+            [
+                "serve",
+                "--port",
+                str(panel_port),
+                "--specs",
+                str(project.specs),
+                "--gitea-url",
+                gitea.url,
+                "--repo",
+                f"{REPO_OWNER}/{REPO_NAME}",
+            ],
+            cwd=project.root,
+            env=env,
+            stdout=log,
+            stderr=log,
         )
 
         def stop_panel() -> None:
@@ -245,8 +291,16 @@ def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWor
         stack.callback(stop_panel)
         wait("the panel answering", lambda: _answers(f"{panel_url}/signin"), 60, 0.5)
         yield PanelWorld(
-            project, gitea, alertmanager, prometheus, logs, traffic, panel_url, server_log,
-            secret_values, home / "api.log",
+            project,
+            gitea,
+            alertmanager,
+            prometheus,
+            logs,
+            traffic,
+            panel_url,
+            server_log,
+            secret_values,
+            home / "api.log",
         )
 
 

@@ -25,9 +25,14 @@ def api_app(specs: Path) -> Iterator[object]:
     token = create_token(specs, "local", "gmackie")
     with Registry.open(specs.parent) as registry:
         registry.add_deployment(
-            environment="local", operation="apply", actor="gmackie",
-            started_at="2026-01-01T00:00:00Z", summary={"create": 3}, owners={"service api": 3},
-            git_commit="", outcome="succeeded",
+            environment="local",
+            operation="apply",
+            actor="gmackie",
+            started_at="2026-01-01T00:00:00Z",
+            summary={"create": 3},
+            owners={"service api": 3},
+            git_commit="",
+            outcome="succeeded",
         )
         registry.add_health("local", "stripe", "failing", "stripe: secret key rejected (401)")
     options = ServeOptions(
@@ -64,6 +69,11 @@ def test_the_openapi_document_names_every_route(api_app) -> None:
     with TestClient(api_app) as client:
         document = client.get("/api/openapi.json").json()
     paths = set(document["paths"])
-    assert {"/api/status", "/api/services/{env}/{name}/metrics", "/api/audit/verify",
-            "/api/secrets/{env}", "/api/pulls"} <= paths
+    assert {
+        "/api/status",
+        "/api/services/{env}/{name}/metrics",
+        "/api/audit/verify",
+        "/api/secrets/{env}",
+        "/api/pulls",
+    } <= paths
     assert os.environ.get("GMAC_IDENTITY")

@@ -44,12 +44,17 @@ def test_gmac_serve_prints_a_one_time_link_and_serves_the_example(
     with log.open("w") as errors:
         process = start_gmac(
             ["serve", "--port", str(port), "--env", "local", "--specs", str(project / "specs")],
-            cwd=project, env=env, stdout=subprocess.PIPE, stderr=errors,
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
         )
         try:
             assert process.stdout is not None
             link = process.stdout.readline().strip()
-            assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/signin/once\?token=[\w-]{{40,}}", link)
+            assert re.fullmatch(
+                rf"http://127\.0\.0\.1:{port}/signin/once\?token=[\w-]{{40,}}", link
+            )
             with httpx.Client(
                 base_url=f"http://127.0.0.1:{port}", timeout=60, follow_redirects=True
             ) as client:
@@ -63,7 +68,9 @@ def test_gmac_serve_prints_a_one_time_link_and_serves_the_example(
                 for path in PAGES + APIS:
                     answer = client.get(path)
                     assert answer.status_code == 200, (path, answer.text[:500])
-                    assert answer.headers["content-security-policy"].startswith("default-src 'self'")
+                    assert answer.headers["content-security-policy"].startswith(
+                        "default-src 'self'"
+                    )
                     seen.append(html.unescape(answer.text))
                 overview = seen[0]
                 assert 'data-service="api"' in overview and 'data-env="local"' in overview

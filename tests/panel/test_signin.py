@@ -51,8 +51,12 @@ def test_signing_out_needs_the_csrf_token_and_ends_the_session(client: TestClien
 
 def test_every_action_needs_the_forms_csrf_token(client: TestClient) -> None:
     signed_in(client)
-    for path in ("/actions/local/health", "/actions/local/drift", "/actions/local/rotate",
-                 "/actions/local/api/ack"):
+    for path in (
+        "/actions/local/health",
+        "/actions/local/drift",
+        "/actions/local/rotate",
+        "/actions/local/api/ack",
+    ):
         answer = client.post(path, data={})
         assert answer.status_code == 403, path
         assert "CSRF" in answer.text
@@ -73,11 +77,12 @@ def test_the_admin_password_is_stored_as_an_argon2_hash(
         assert "Admin password" in page.text and "one-time" not in page.text
         wrong = client.post("/signin/password", data={"password": "not it"})
         assert wrong.status_code == 403 and "wrong password" in wrong.text
-        right = client.post("/signin/password", data={"password": PASSWORD},
-                            follow_redirects=False)
+        right = client.post("/signin/password", data={"password": PASSWORD}, follow_redirects=False)
         assert right.status_code == 303
         assert client.get("/api/me").json() == {
-            "name": "gmackie", "roles": ["admin"], "via": "password"
+            "name": "gmackie",
+            "roles": ["admin"],
+            "via": "password",
         }
     audit = gmac("audit", "--action", "secret.write", "--json")
     assert '"gmac-panel-password"' in audit.stdout
@@ -95,7 +100,9 @@ def test_api_tokens_for_scripts(gmac: Callable[..., Result], specs: Path) -> Non
         me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json() == {"name": "alice", "roles": [], "via": "API token"}
         forged = token[:-4] + "abcd"
-        assert client.get("/api/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+        assert (
+            client.get("/api/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+        )
     token_id = token.split("_")[1]
     assert gmac("panel", "token", "revoke", token_id).code == 0
     with make_client(specs) as client:
