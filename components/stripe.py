@@ -95,6 +95,8 @@ class Stripe(pulumi.ComponentResource):
                 enabled_events=webhook.events,
                 description=f"gmac: {ctx.project.name} ({ctx.env})",
                 metadata=metadata(webhook.signing_secret),
+                # Only an adoption reads it: the secret of an endpoint that already runs.
+                adopt_signing_secret=(ctx.secret_values or {}).get(webhook.signing_secret, ""),
                 opts=child,
             )
             self.signing_secrets[webhook.signing_secret] = pulumi.Output.secret(

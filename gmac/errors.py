@@ -16,6 +16,10 @@
     │   └── TamperedSecretError  a value or a whole file does not authenticate: edited by hand,
     │                          or a ciphertext moved to another name or environment
     ├── AccessDeniedError      the project's `access` rules refuse the actor; says who may
+    ├── ExistingObjectError    a create met an object gmac did not make (a repository, a
+    │                          product, a database of the same name): names it, says `gmac adopt`
+    ├── AdoptionError          `gmac adopt` or `--adopt` cannot go on: an `adopt:` id that does
+    │                          not exist, one object adopted twice, a choice left to make
     ├── RegistryError          the registry database (libSQL) failed or refused: a migration
     │   │                      changed after it was applied, a database that stays busy
     │   ├── AuditChainError    the audit log's hash chain is broken; names the first bad entry
@@ -152,6 +156,23 @@ class TamperedSecretError(SecretsError):
 
 class AccessDeniedError(GmacError):
     pass
+
+
+class ExistingObjectError(GmacError):
+    """A create found the object already there, and nothing proves gmac made it: taking it
+    over silently could change what someone else set up. `gmac adopt` reviews it first."""
+
+    def __init__(self, service: str, what: str) -> None:
+        self.service = service
+        self.what = what
+        super().__init__(
+            f"{service}: {what} already exists and gmac did not make it; run `gmac adopt` "
+            "to review it, then `gmac apply --adopt` to take it over"
+        )
+
+
+class AdoptionError(GmacError):
+    """What stops an adoption before anything is imported: one line per problem."""
 
 
 class RegistryError(GmacError):

@@ -96,6 +96,13 @@ class GiteaClient:
         created: dict[str, Any] = answer.json()
         return created
 
+    def repository(self, owner: str, name: str) -> dict[str, Any] | None:
+        """The repository `{owner}/{name}`, or None when there is none."""
+        found: dict[str, Any] | None = self.api.request(
+            "GET", f"/repos/{_segment(owner)}/{_segment(name)}", allow_missing=True
+        )
+        return found
+
     def repository_by_id(self, repository_id: str) -> dict[str, Any] | None:
         found: dict[str, Any] | None = self.api.request(
             "GET", f"/repositories/{_segment(repository_id)}", allow_missing=True

@@ -12,7 +12,8 @@ values, deletes of a deleted object answer 404.
 `find_product`, `find_price` and `find_webhook_endpoints` look objects up by one metadata
 value through Stripe's list endpoints, which are consistent with the creates before them
 (Stripe's search can lag behind a create by up to a minute): a create repeated after its
-answer was lost finds what the first one made.
+answer was lost finds what the first one made. `active_products`, `active_prices`,
+`prices_with_lookup_key` and `webhook_endpoints` list what is there, for `gmac adopt`.
 
 Stripe's errors become `stripe: ...` IntegrationErrors that never hold the key. An object
 that does not exist (any more) reads as None, and archiving or deleting it does nothing.
@@ -170,6 +171,12 @@ class StripeApi:
                     return product
         return None
 
+    def active_products(self) -> list[stripe.Product]:
+        """Every active product, newest first."""
+        with self.calls("list products"):
+            listed = self.sdk.v1.products.list({"active": True, "limit": LIST_PAGE})
+            return list(listed.auto_paging_iter())
+
     def product(self, product_id: str) -> stripe.Product | None:
         try:
             with self.calls(f"read product {product_id}"):
@@ -202,6 +209,18 @@ class StripeApi:
                 if _has_metadata(price, metadata_key, value):
                     return price
         return None
+
+    def active_prices(self, product: str) -> list[stripe.Price]:
+        """Every active price of `product`, newest first."""
+        with self.calls("list prices"):
+            params: PriceListParams = {"product": product, "active": True, "limit": LIST_PAGE}
+            return list(self.sdk.v1.prices.list(params).auto_paging_iter())
+
+    def prices_with_lookup_key(self, lookup_key: str) -> list[stripe.Price]:
+        """The price holding `lookup_key` (lookup keys are unique), of any product."""
+        with self.calls("list prices"):
+            params: PriceListParams = {"lookup_keys": [lookup_key], "limit": LIST_PAGE}
+            return list(self.sdk.v1.prices.list(params).auto_paging_iter())
 
     def price(self, price_id: str) -> stripe.Price | None:
         try:
@@ -238,6 +257,10 @@ class StripeApi:
         with self.calls("list webhook endpoints"):
             listed = self.sdk.v1.webhook_endpoints.list({"limit": LIST_PAGE})
             return [e for e in listed.auto_paging_iter() if _has_metadata(e, metadata_key, value)]
+
+    def webhook_endpoints(self) -> list[stripe.WebhookEndpoint]:
+        with self.calls("list webhook endpoints"):
+            return list(self.sdk.v1.webhook_endpoints.list({"limit": LIST_PAGE}).auto_paging_iter())
 
     def webhook_endpoint(self, endpoint_id: str) -> stripe.WebhookEndpoint | None:
         try:

@@ -1,9 +1,9 @@
 """Gitea: the protection of one branch of a repository (see `_gitea` for the inputs every
-Gitea resource takes)."""
+Gitea resource takes, and for when a create takes over a protection already there)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -16,8 +16,11 @@ from pulumi.dynamic import (
 )
 
 from gmac.clients.gitea import GiteaRepo
+from gmac.errors import ExistingObjectError, IntegrationError
+from gmac.providers._adopt import Candidate, Difference, Finding, adopt_id, differences
 from gmac.providers._base import Props, compare, outputs, secret_options
 from gmac.providers._connections import gitea_client
+from gmac.providers._gitea import made_by_gmac
 
 _PROTECTION_SETTINGS = (
     "enable_push",
@@ -40,26 +43,48 @@ def _repo(p: Props) -> GiteaRepo:
     return gitea_client(p).repo(p.text("owner"), p.text("repo"))
 
 
+def _id(p: Props) -> str:
+    return f"{p.text('owner')}/{p.text('repo')}:{p.text('branch')}"
+
+
+def _what(p: Props) -> str:
+    return f"branch protection {p.text('branch')} of {p.text('owner')}/{p.text('repo')}"
+
+
 class GiteaBranchProtectionProvider(ResourceProvider):
-    """A branch protection rule named after the branch (or glob) it protects."""
+    """A branch protection rule named after the branch (or glob) it protects; its ID is
+    `owner/repo:branch`."""
+
+    UPDATE: ClassVar[tuple[str, ...]] = _PROTECTION_SETTINGS
+    REPLACE: ClassVar[tuple[str, ...]] = ("base_url", "owner", "repo", "branch")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return compare(
-            olds,
-            news,
-            replace=("base_url", "owner", "repo", "branch"),
-            update=_PROTECTION_SETTINGS,
-            credentials=("token",),
-        )
+        return compare(olds, news, replace=self.REPLACE, update=self.UPDATE, credentials=("token",))
+
+    def find(self, props: dict[str, Any]) -> Finding:
+        p = Props(props)
+        if _repo(p).branch_protection(p.text("branch")) is None:
+            return Finding(_what(p))
+        ours = made_by_gmac(gitea_client(p), p)
+        return Finding(_what(p), (Candidate(_id(p)),), how="by branch", ours=ours)
+
+    def differences(self, id_: str, props: dict[str, Any]) -> tuple[Difference, ...]:
+        live = self.read(id_, props).outs or {}
+        return differences(live, props, update=self.UPDATE, replace=self.REPLACE)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
         repo, branch = _repo(p), p.text("branch")
-        if repo.branch_protection(branch) is None:
+        existing = repo.branch_protection(branch)
+        if adopt_id(p) and existing is None:
+            raise IntegrationError("gitea", f"{_what(p)} to adopt does not exist")
+        if existing is None:
             repo.create_branch_protection(branch, _settings(p))
-        else:
+        elif adopt_id(p) or made_by_gmac(gitea_client(p), p):
             repo.edit_branch_protection(branch, _settings(p))
-        return CreateResult(f"{p.text('owner')}/{p.text('repo')}:{branch}", p.raw)
+        else:
+            raise ExistingObjectError("gitea", _what(p))
+        return CreateResult(_id(p), p.raw)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         p = Props(props)

@@ -1,10 +1,10 @@
 """Gitea: a webhook on one repository (see `_gitea` for the inputs every Gitea resource
-takes)."""
+takes, and for when a create takes over a hook already there)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -17,8 +17,18 @@ from pulumi.dynamic import (
 )
 
 from gmac.clients.gitea import GiteaRepo
+from gmac.errors import ExistingObjectError, IntegrationError
+from gmac.providers._adopt import (
+    Candidate,
+    Difference,
+    Finding,
+    adopt_id,
+    differences,
+    named_in_spec,
+)
 from gmac.providers._base import Props, compare, outputs, secret_options
 from gmac.providers._connections import gitea_client
+from gmac.providers._gitea import made_by_gmac
 
 # Gitea stores `pull_request` as every pull request event (`pull_request_comment`, ...) and
 # `issues` as every issue event, and lists them all back.
@@ -49,39 +59,85 @@ def _declared_events(live: list[str], p: Props) -> list[str]:
     return [e for e in live if e in declared or not e.startswith(implied) or not implied]
 
 
-def _same_hook(repo: GiteaRepo, url: str) -> str | None:
-    """The ID of the repository's `gitea` hook to the same URL, if there is one."""
-    for hook in repo.hooks():
-        config = hook.get("config") or {}
-        if hook.get("type") == "gitea" and config.get("url") == url:
-            return str(hook["id"])
-    return None
+def _same_url(repo: GiteaRepo, url: str) -> list[dict[str, Any]]:
+    """The repository's `gitea` hooks to `url`."""
+    return [
+        hook
+        for hook in repo.hooks()
+        if hook.get("type") == "gitea" and (hook.get("config") or {}).get("url") == url
+    ]
+
+
+def _candidate(hook: dict[str, Any]) -> Candidate:
+    state = "active" if hook.get("active", True) else "inactive"
+    events = ", ".join(hook.get("events") or [])
+    return Candidate(str(hook["id"]), f"hook {hook['id']}, {state}, events: {events}")
+
+
+def _what(p: Props) -> str:
+    return f"hook to {p.text('url')} on {p.text('owner')}/{p.text('repo')}"
 
 
 class GiteaWebhookProvider(ResourceProvider):
     """A repository webhook of type `gitea`; its ID is Gitea's hook ID.
 
     Gitea never returns a hook's secret, so `read` keeps the stored one; a new secret value
-    is sent with an update.
+    is sent with an update (and an adopted hook gets the declared one).
     """
+
+    UPDATE: ClassVar[tuple[str, ...]] = (
+        "url",
+        "events",
+        "content_type",
+        "active",
+        "branch_filter",
+    )
+    REPLACE: ClassVar[tuple[str, ...]] = ("base_url", "owner", "repo")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return compare(
             olds,
             news,
-            replace=("base_url", "owner", "repo"),
-            update=("url", "events", "content_type", "active", "branch_filter"),
+            replace=self.REPLACE,
+            update=self.UPDATE,
             credentials=("token", "secret"),
             unordered=("events",),
+        )
+
+    def find(self, props: dict[str, Any]) -> Finding:
+        p = Props(props)
+        repo = _repo(p)
+        wanted = adopt_id(p)
+        if wanted:
+            hook = repo.hook(wanted)
+            return named_in_spec(_what(p), wanted, _candidate(hook) if hook else None)
+        same = tuple(map(_candidate, _same_url(repo, p.text("url"))))
+        ours = len(same) == 1 and made_by_gmac(gitea_client(p), p)
+        return Finding(_what(p), same, how="by URL" if same else "", ours=ours)
+
+    def differences(self, id_: str, props: dict[str, Any]) -> tuple[Difference, ...]:
+        live = self.read(id_, props).outs or {}
+        return differences(
+            live, props, update=self.UPDATE, replace=self.REPLACE, unordered=("events",)
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
         repo = _repo(p)
-        existing = _same_hook(repo, p.text("url"))
-        if existing is not None:
+        wanted = adopt_id(p)
+        if wanted:
+            if repo.hook(wanted) is None:
+                raise IntegrationError("gitea", f"hook {wanted} to adopt does not exist")
+            repo.edit_hook(wanted, _settings(p))
+            return CreateResult(wanted, p.raw)
+        same = _same_url(repo, p.text("url"))
+        if len(same) == 1 and made_by_gmac(gitea_client(p), p):
+            # Made by an earlier attempt that never heard back.
+            existing = str(same[0]["id"])
             repo.edit_hook(existing, _settings(p))
             return CreateResult(existing, p.raw)
+        if same:
+            raise ExistingObjectError("gitea", _what(p))
         return CreateResult(repo.create_hook({"type": "gitea", **_settings(p)}), p.raw)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -28,7 +28,8 @@ from pulumi.dynamic import (
 
 from gmac.clients.libsql import apply_migrations
 from gmac.clients.turso import TursoOrganization
-from gmac.errors import IntegrationError
+from gmac.errors import ExistingObjectError, IntegrationError
+from gmac.providers._adopt import Candidate, Difference, Finding, adopt_id, differences
 from gmac.providers._base import Props, compare, outputs, secret_options
 from gmac.providers._connections import turso_client
 
@@ -50,33 +51,57 @@ class TursoDatabaseProvider(ResourceProvider):
     Nothing about a database changes in place: another name, group or organization is
     another database (the old one deleted first when the name stays, names being unique).
     A replacement loses the data; protected environments refuse it before it gets here.
+
+    A database has nowhere to carry a marker, so nothing proves that one of the same name
+    was made by an earlier attempt: a create that meets one stops (`ExistingObjectError`),
+    and `gmac adopt` finds it by name.
     """
+
+    UPDATE: ClassVar[tuple[str, ...]] = ()
+    REPLACE: ClassVar[tuple[str, ...]] = ("api_base", "organization", "name", "group")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return compare(
             olds,
             news,
-            replace=("api_base", "organization", "name", "group"),
+            replace=self.REPLACE,
             credentials=("token",),
             delete_before_replace=lambda old, new: old.text("name") == new.text("name"),
         )
+
+    def find(self, props: dict[str, Any]) -> Finding:
+        p = Props(props)
+        name = p.text("name")
+        what = f"Turso database {p.text('organization')}/{name}"
+        database = _organization(p).find_database(name)
+        if database is None:
+            return Finding(what)
+        found = Candidate(str(database.get("DbId") or name), f"group {database.get('group')}")
+        return Finding(what, (found,), how="by name")
+
+    def differences(self, id_: str, props: dict[str, Any]) -> tuple[Difference, ...]:
+        live = self.read(id_, props).outs or {}
+        return differences(live, props, update=self.UPDATE, replace=self.REPLACE)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         p = Props(props)
         organization = _organization(p)
         name, declared = p.text("name"), p.text("group", "default")
-        database = organization.create_database(name, declared)
-        if database is None:
-            # Made by an earlier run that never heard back (names are unique): take it over,
-            # if it is in the declared group.
-            database = organization.database(name)
+        if adopt_id(p):
+            database = organization.find_database(name)
+            if database is None or str(database.get("DbId") or name) != adopt_id(p):
+                raise IntegrationError("turso", f"database {adopt_id(p)} to adopt does not exist")
             group = str(database.get("group", declared))
             if group != declared:
-                raise IntegrationError(
-                    "turso",
-                    f"database '{name}' already exists in group '{group}', not '{declared}'",
-                    status=409,
-                )
+                # Another group is another database: the adopted one is deleted and a new
+                # one made, as the adoption's plan showed (a replacement, which a protected
+                # environment allows only with --allow-destroy).
+                organization.delete_database(name)
+                database = organization.create_database(name, declared) or {}
+            return CreateResult(str(database.get("DbId") or name), _outputs(p, database))
+        database = organization.create_database(name, declared)
+        if database is None:
+            raise ExistingObjectError("turso", f"database '{name}'")
         return CreateResult(str(database.get("DbId") or p.text("name")), _outputs(p, database))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

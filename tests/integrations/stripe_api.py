@@ -203,7 +203,7 @@ class StripeStandIn:
         created: dict[str, Any] = {
             "id": f"{PREFIXES[kind]}_{self._count:06d}",
             "object": _OBJECT[kind],
-            "created": int(self.clock) * 1000 + self._count,  # newest first, in order
+            "created": int(self.clock),  # seconds, as Stripe's; lists keep creation order
             "metadata": {},
             "description": None,
             **params,
@@ -240,7 +240,7 @@ class StripeStandIn:
         limit = int(params.get("limit", 10))
         if not 1 <= limit <= 100:
             return _error(400, "Invalid limit: must be between 1 and 100", param="limit")
-        found = sorted(self.of_kind(kind), key=lambda o: o["created"], reverse=True)
+        found = list(reversed(self.of_kind(kind)))  # newest first
         for name in ("active", "product"):
             if name in params:
                 found = [o for o in found if o.get(name) == params[name]]

@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 
 from gmac.dev.servers import Gitea
-from gmac.errors import IntegrationError
+from gmac.errors import ExistingObjectError, IntegrationError
 from gmac.providers import (
     GiteaBranchProtectionProvider,
     GiteaRepositoryProvider,
     GiteaWebhookProvider,
 )
-from gmac.providers._gitea import INITIAL_COMMIT_MESSAGE
+from gmac.providers._base import Props
+from gmac.providers._gitea import INITIAL_COMMIT_MESSAGE, repository_marker
 from tests.integrations.conftest import GITEA_ORG, Delivery, Receiver
 
 FILES = {
@@ -71,7 +72,8 @@ def test_repository_lifecycle(gitea: Gitea) -> None:
     assert created.id == str(live["id"])
     assert live["default_branch"] == "main"
     assert live["private"] is True
-    assert live["description"] == f"{repo}: managed by gmac"
+    marker = repository_marker(Props(props))
+    assert live["description"] == f"{repo}: managed by gmac {marker}"
     assert _content(gitea, repo, "README.md") == FILES["README.md"]
     assert _content(gitea, repo, "cmd/api/main.go") == FILES["cmd/api/main.go"]
     commits = _commits(gitea, repo)
@@ -111,10 +113,12 @@ def test_repository_lifecycle(gitea: Gitea) -> None:
     live = gitea.api("GET", f"/repositories/{created.id}")
     assert (live["name"], live["description"], live["private"], live["default_branch"]) == (
         renamed,
-        "the second version",
+        f"the second version {repository_marker(Props(news))}",  # marked under its new name
         False,
         "develop",
     )
+    reread = provider.read(created.id, {**news, **updated}).outs or {}
+    assert reread["description"] == "the second version"  # the marker is never a difference
     assert updated["full_name"] == f"{GITEA_ORG}/{renamed}"
 
     # Delete; deleting what is gone is quiet, and reads as gone.
@@ -128,28 +132,53 @@ def test_a_create_repeated_after_a_lost_answer_takes_over_what_the_first_made(
     gitea: Gitea,
 ) -> None:
     """The first create went through but its answer was lost (the run died): the second
-    finds the repository with its first commit, adopts it, and commits nothing again."""
+    finds the repository with gmac's marker and its first commit, takes it over, and commits
+    nothing again."""
     provider = GiteaRepositoryProvider()
     repo = _name()
     first = provider.create(_repo_props(gitea, repo))
-    gitea.api("PATCH", f"/repos/{GITEA_ORG}/{repo}", {"description": "stale"})
+    gitea.api("PATCH", f"/repos/{GITEA_ORG}/{repo}", {"private": False})
 
     second = provider.create(_repo_props(gitea, repo))
 
     assert second.id == first.id
     assert len(_commits(gitea, repo)) == 1
-    assert gitea.api("GET", f"/repos/{GITEA_ORG}/{repo}")["description"] == (
-        f"{repo}: managed by gmac"
-    )
+    assert gitea.api("GET", f"/repos/{GITEA_ORG}/{repo}")["private"] is True  # as declared
     repos = gitea.api("GET", f"/orgs/{GITEA_ORG}/repos?limit=50")
     assert [r["name"] for r in repos].count(repo) == 1
     provider.delete(first.id, _repo_props(gitea, repo))
 
 
-def test_an_empty_repository_taken_over_gets_its_first_commit(gitea: Gitea) -> None:
-    """A run that died between creating the repository and its first commit."""
+def test_a_repository_gmac_did_not_make_is_never_taken_over(gitea: Gitea) -> None:
+    """Made through Gitea's API, without gmac's marker: the create stops with one line
+    naming it, and the repository is left exactly as it was."""
     repo = _name()
-    gitea.api("POST", f"/orgs/{GITEA_ORG}/repos", {"name": repo, "auto_init": False})
+    made = gitea.api(
+        "POST",
+        f"/orgs/{GITEA_ORG}/repos",
+        {"name": repo, "description": "by hand", "private": False},
+    )
+
+    with pytest.raises(ExistingObjectError) as caught:
+        GiteaRepositoryProvider().create(_repo_props(gitea, repo))
+
+    assert str(caught.value) == (
+        f"gitea: repository {GITEA_ORG}/{repo} already exists and gmac did not make it; run "
+        "`gmac adopt` to review it, then `gmac apply --adopt` to take it over"
+    )
+    live = gitea.api("GET", f"/repos/{GITEA_ORG}/{repo}")
+    assert (live["id"], live["description"], live["private"]) == (made["id"], "by hand", False)
+    assert gitea.api("GET", f"/repos/{GITEA_ORG}/{repo}/commits", ok=(409,)) is None  # empty
+    gitea.api("DELETE", f"/repos/{GITEA_ORG}/{repo}")
+
+
+def test_an_empty_repository_taken_over_gets_its_first_commit(gitea: Gitea) -> None:
+    """A run that died between creating the repository (with gmac's marker) and its first
+    commit."""
+    repo = _name()
+    marker = repository_marker(Props(_repo_props(gitea, repo)))
+    body = {"name": repo, "auto_init": False, "description": f"{repo}: managed by gmac {marker}"}
+    gitea.api("POST", f"/orgs/{GITEA_ORG}/repos", body)
 
     created = GiteaRepositoryProvider().create(_repo_props(gitea, repo))
 

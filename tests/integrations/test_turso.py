@@ -20,7 +20,7 @@ from components.turso import token_expiration
 from gmac.clients import http as _http
 from gmac.clients.libsql import split_sql
 from gmac.clients.turso import DEFAULT_TURSO_API_BASE, TursoClient, TursoConnection
-from gmac.errors import IntegrationError
+from gmac.errors import ExistingObjectError, IntegrationError
 from gmac.providers import (
     TursoDatabaseProvider,
     TursoDatabaseTokenProvider,
@@ -107,18 +107,20 @@ def test_database_lifecycle_as_documented(turso_stand_in: TursoStandIn) -> None:
     provider.delete(created.id, _db_props(turso_stand_in))  # already gone: quiet
 
 
-def test_a_create_repeated_after_a_lost_answer_takes_the_database_over(
+def test_a_create_that_meets_a_database_of_its_name_stops_and_says_gmac_adopt(
     turso_stand_in: TursoStandIn,
 ) -> None:
+    """A database has no room for a marker, so nothing proves an earlier attempt made one of
+    the same name: the create stops, the database is left alone, and adopting takes it."""
     first = TursoDatabaseProvider().create(_db_props(turso_stand_in))
-    second = TursoDatabaseProvider().create(_db_props(turso_stand_in))
+    with pytest.raises(ExistingObjectError, match=r"^turso: database 'registry' already exists"):
+        TursoDatabaseProvider().create(_db_props(turso_stand_in))
 
-    assert second.id == first.id
     assert len(turso_stand_in.databases) == 1
-    assert [c.endpoint for c in turso_stand_in.calls][-2:] == [
-        "create_database",
-        "retrieve_database",
-    ]
+    assert [c.endpoint for c in turso_stand_in.calls][-1:] == ["create_database"]
+    adopted = TursoDatabaseProvider().create(_db_props(turso_stand_in, adopt=first.id))
+    assert adopted.id == first.id
+    assert len(turso_stand_in.databases) == 1
 
 
 def test_a_database_name_turso_refuses_is_reported(turso_stand_in: TursoStandIn) -> None:

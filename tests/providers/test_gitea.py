@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 
-from gmac.errors import IntegrationError
+from gmac.errors import ExistingObjectError, IntegrationError
 from gmac.providers import (
     GiteaBranchProtectionProvider,
     GiteaRepositoryProvider,
     GiteaWebhookProvider,
 )
+from gmac.providers._base import Props
+from gmac.providers._gitea import repository_marker
 from tests.local_http import LocalServer
 
 TOKEN = "gitea-secret-token"
@@ -71,9 +73,11 @@ def test_create_repository_with_an_initial_commit(gitea: LocalServer) -> None:
     assert result.id == "7"
     create = gitea.sent("POST", "/api/v1/orgs/shop/repos")[0]
     assert create.headers["authorization"] == f"token {TOKEN}"
+    marker = repository_marker(Props(_repo_props(gitea)))
+    assert marker.startswith("(gmac:")
     assert create.json() == {
         "name": "api",
-        "description": "the api",
+        "description": f"the api {marker}",
         "private": True,
         "default_branch": "main",
         "auto_init": False,
@@ -89,6 +93,7 @@ def test_create_repository_with_an_initial_commit(gitea: LocalServer) -> None:
     assert outs["clone_url"] == f"{gitea.url}/shop/api.git"
     assert outs["head_commit"] == "c0ffee"
     assert outs["full_name"] == "shop/api"
+    assert outs["marker"] == marker
     assert "__provider" not in outs
 
 
@@ -169,10 +174,13 @@ def test_server_messages_are_passed_on(server: LocalServer) -> None:
 
 
 def test_a_repository_made_by_a_run_that_died_is_taken_over(gitea: LocalServer) -> None:
-    """409 from create: an earlier run made it and never heard back. It is set as declared,
-    and gets its first commit only if it has none."""
+    """409 from create, and the repository carries gmac's marker: an earlier attempt made it
+    and never heard back. It is set as declared, and gets its first commit only if it has
+    none."""
     message = "The repository with the same name already exists."
+    marker = repository_marker(Props(_repo_props(gitea)))
     gitea.answer("POST", "/api/v1/orgs/shop/repos", 409, {"message": message})
+    gitea.answer("GET", "/api/v1/repos/shop/api", 200, _repo_json(gitea, description=marker))
     gitea.route(
         "PATCH",
         "/api/v1/repos/shop/api",
@@ -183,10 +191,37 @@ def test_a_repository_made_by_a_run_that_died_is_taken_over(gitea: LocalServer) 
 
     assert result.id == "7"
     assert gitea.sent("PATCH", "/api/v1/repos/shop/api")[0].json() == {
-        "description": "declared",
+        "description": f"declared {marker}",
         "private": True,
     }
     assert gitea.sent("POST", "/api/v1/repos/shop/api/contents") == []
+
+
+def test_a_repository_gmac_did_not_make_stops_the_create(gitea: LocalServer) -> None:
+    """409 from create, and no marker: someone's repository; it is left as it is."""
+    gitea.answer("POST", "/api/v1/orgs/shop/repos", 409, {"message": "exists"})
+    gitea.answer("GET", "/api/v1/repos/shop/api", 200, _repo_json(gitea, description="ours"))
+
+    with pytest.raises(ExistingObjectError) as caught:
+        GiteaRepositoryProvider().create(_repo_props(gitea))
+
+    assert str(caught.value).startswith(
+        "gitea: repository shop/api already exists and gmac did not make it; run `gmac adopt`"
+    )
+    assert gitea.sent("PATCH", "/api/v1/repos/shop/api") == []
+    assert gitea.sent("POST", "/api/v1/repos/shop/api/contents") == []
+
+
+def test_read_leaves_the_marker_out(gitea: LocalServer) -> None:
+    marker = repository_marker(Props(_repo_props(gitea)))
+    gitea.route(
+        "GET",
+        "/api/v1/repositories/7",
+        lambda r, m: (200, _repo_json(gitea, description=f"the api {marker}")),
+    )
+    outs = GiteaRepositoryProvider().read("7", _repo_props(gitea, marker=marker)).outs or {}
+    assert outs["description"] == "the api"
+    assert outs["marker"] == marker
 
 
 def test_an_unreachable_server_is_named_without_credentials() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gmac.clients import http as _http
-from gmac.errors import IntegrationError
+from gmac.errors import ExistingObjectError, IntegrationError
 from gmac.providers import (
     StripePriceProvider,
     StripeProductProvider,
@@ -180,21 +180,28 @@ def test_destroy_then_apply_within_a_day_makes_a_new_active_product(
     assert stripe_api.objects[first.id]["active"] is False
 
 
+def _other(api: StripeStandIn, key: str, name: str) -> dict[str, Any]:
+    return {**_product(api), **_common(api, key), "name": name}
+
+
 def test_the_lookup_finds_only_this_resource(stripe_api: StripeStandIn) -> None:
-    """Another product, or the same with other inputs, is not taken over."""
+    """Another product is not taken over; the same one with other inputs is not taken over
+    silently either, nor made twice: its create stops and names it."""
     provider = StripeProductProvider()
     pro = provider.create(_product(stripe_api))
-    other = provider.create({**_product(stripe_api), "key": "team", "name": "Team"})
-    renamed = provider.create(_product(stripe_api, name="Pro, renamed"))
-    assert len({pro.id, other.id, renamed.id}) == 3
+    other = provider.create(_other(stripe_api, "team", "Team"))
+    assert other.id != pro.id
+    with pytest.raises(ExistingObjectError, match=rf"product 'Pro, renamed' \({pro.id}, by gmac"):
+        provider.create(_product(stripe_api, name="Pro, renamed"))
     assert provider.create(_product(stripe_api)).id == pro.id
+    assert len(stripe_api.of_kind("products")) == 2
 
 
 def test_the_lookup_pages_through_every_product(stripe_api: StripeStandIn) -> None:
     provider = StripeProductProvider()
     first = provider.create(_product(stripe_api))
     for n in range(120):  # newer products: the first one is on the second page
-        provider.create({**_product(stripe_api), "key": f"p{n}", "name": f"P{n}"})
+        provider.create(_other(stripe_api, f"p{n}", f"P{n}"))
     assert provider.create(_product(stripe_api)).id == first.id
     assert len(stripe_api.of_kind("products")) == 121
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gmac.errors import IntegrationError
+from gmac.errors import ExistingObjectError, IntegrationError
 from gmac.providers import TursoDatabaseProvider, TursoDatabaseTokenProvider
 from tests.local_http import LocalServer
 
@@ -79,18 +79,13 @@ def test_turso_errors_are_clear(server: LocalServer) -> None:
     assert str(caught.value) == "turso: token rejected (401); check secret 'turso-api-token'"
     assert TOKEN not in str(caught.value)
 
-    # 409: made by a run that never heard back; taken over when it is in the declared group.
+    # 409: a database of that name exists, and nothing says gmac made it: never taken over.
     server.answer("POST", DATABASES, 409, {"error": "database orders already exists"})
-    server.answer(
-        "GET",
-        f"{DATABASES}/orders",
-        200,
-        {"database": {"Name": "orders", "DbId": "db-7", "Hostname": "h", "group": "us"}},
-    )
-    with pytest.raises(IntegrationError) as conflict:
+    with pytest.raises(ExistingObjectError) as conflict:
         TursoDatabaseProvider().create(_db_props(server))
     assert str(conflict.value) == (
-        "turso: database 'orders' already exists in group 'us', not 'eu' (409)"
+        "turso: database 'orders' already exists and gmac did not make it; run `gmac adopt` "
+        "to review it, then `gmac apply --adopt` to take it over"
     )
 
 
