@@ -16,6 +16,7 @@ import hashlib
 import os
 import random
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,16 @@ def registry_location(root: Path, environ: dict[str, str] | None = None) -> Loca
     return Location(f"file:{path}", None, str(path))
 
 
+def database_errors() -> tuple[type[Exception], ...]:
+    """What the database and the way to it raise: libsql-client's own error, SQLite's (a
+    file it cannot open), the HTTP and WebSocket client's, the network's and the disk's.
+    Anything else (a TypeError from a wrong argument) is a bug in gmac and stays one."""
+    import aiohttp  # noqa: PLC0415 - imported with libsql_client, only when a registry is used
+    import libsql_client  # noqa: PLC0415
+
+    return (libsql_client.LibsqlError, sqlite3.Error, aiohttp.ClientError, OSError)
+
+
 def _busy(error: Exception) -> bool:
     code = str(getattr(error, "code", ""))
     return code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(error)
@@ -87,9 +98,7 @@ class Database:
         while True:
             try:
                 return operation()
-            except RegistryError:
-                raise
-            except Exception as error:
+            except database_errors() as error:
                 if _busy(error) and time.monotonic() < deadline:
                     time.sleep(pause * (0.5 + random.random()))
                     pause = min(pause * 1.5, 0.1)
