@@ -2,7 +2,7 @@
 without query strings (a one-time sign-in token or an OAuth code never reaches a log), and
 the CSRF token every form carries.
 
-    /signin...   `limits.signin` per client address (10/minute): 429 with Retry-After
+    /signin/...  `limits.signin` per client address (10/minute): 429 with Retry-After
     /api/...     `limits.api` per client address
     every page   Content-Security-Policy 'self' only (the panel works offline, no CDN),
                  no framing, no sniffing, no referrer sent elsewhere
@@ -48,7 +48,7 @@ class Limiter:
         self.api: RateLimitItem = parse(limits.api)
 
     def item_for(self, path: str) -> tuple[str, RateLimitItem] | None:
-        if path.startswith("/signin"):
+        if path.startswith("/signin/"):  # the attempts, not the page offering them
             return "signin", self.signin
         if path.startswith("/api/"):
             return "api", self.api
