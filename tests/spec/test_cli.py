@@ -153,7 +153,7 @@ def test_show_invalid_specs(project: SpecProject) -> None:
 
 def test_show_needs_env(project: SpecProject) -> None:
     result = run_gmac("show", cwd=project.root)
-    assert result.returncode == 2
+    assert result.returncode == 1  # a usage error, never 2 ("changes")
     assert "--env" in result.stderr
 
 
