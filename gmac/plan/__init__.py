@@ -9,6 +9,7 @@ It never talks to the engine and never prints: gmac.render shows a Plan.
 
 from gmac.engine.steps import SECRET_MASK
 from gmac.plan.build import DEPENDENCY_REPLACED, ROTATION_ASKED, build_plan, path_parts
+from gmac.plan.counting import counted
 from gmac.plan.saved import plan_differences
 from gmac.plan.value import CHANGE_OPS, Change, Plan, PropertyChange, plan_from_dict, short_type
 
@@ -21,6 +22,7 @@ __all__ = [
     "Plan",
     "PropertyChange",
     "build_plan",
+    "counted",
     "path_parts",
     "plan_differences",
     "plan_from_dict",

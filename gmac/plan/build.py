@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from gmac.engine.steps import SECRET_MASK, StepRecord
+from gmac.plan.counting import in_plan
 from gmac.plan.value import Change, Plan, PropertyChange, short_type
 
 # Pulumi emits several steps for one replacement; the plan shows it once, as "replace".
@@ -150,7 +151,7 @@ def build_plan(
     same: set[str] = set()
     for step in steps:
         op = _OP_ALIASES.get(step.op, step.op)
-        if op is None or step.type == "pulumi:pulumi:Stack":
+        if op is None or not in_plan(step.type, op):
             continue
         if op == "same":
             same.add(step.urn)

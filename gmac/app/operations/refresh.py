@@ -36,7 +36,7 @@ def _refresh(run: PreparedRun, *, preview_only: bool) -> Plan:
         return run.session.refresh(options, preview_only=preview_only)
 
     if render_to is None:
-        return run.plan(run.call(refresh))
+        return _counted(run, run.plan(run.call(refresh)))
     live = [
         urn
         for urn, type_, _, _ in state_resources(run)
@@ -47,6 +47,14 @@ def _refresh(run: PreparedRun, *, preview_only: bool) -> Plan:
         "cluster to compare them with" + ("; only the integrations were read" if live else "")
     )
     if not live:
-        return Plan(run.env, (), diagnostics=(note,))
+        return _counted(run, Plan(run.env, (), diagnostics=(note,)))
     found = run.plan(run.call(refresh, live))
-    return replace(found, diagnostics=(note, *found.diagnostics))
+    return _counted(run, replace(found, diagnostics=(note, *found.diagnostics)))
+
+
+def _counted(run: PreparedRun, found: Plan) -> Plan:
+    """Up to date: every resource of the state that the refresh found unchanged, or did not
+    read at all (a component, a rendered manifest), counted as a plan counts them."""
+    changed = {change.urn for change in found.changes}
+    total = sum(urn not in changed for urn, _, _, _ in state_resources(run))
+    return replace(found, unchanged=total)

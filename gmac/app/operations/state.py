@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from gmac.app.operations.run import PreparedRun
 from gmac.engine.steps import StepRecord
-from gmac.plan import build_plan
+from gmac.plan import build_plan, counted
 
 
 def state_resources(run: PreparedRun) -> list[tuple[str, str, str, str]]:
-    """(urn, type, name, component) of every resource in the state, providers and the stack
-    itself left out."""
+    """(urn, type, name, component) of every resource in the state that counts as one
+    (gmac.plan.counting: the stack itself and the providers are left out)."""
     exported = run.session.stack().export_stack().deployment or {}
     resources = exported.get("resources", []) if isinstance(exported, dict) else []
     found = []
     for resource in resources:
         type_ = str(resource.get("type", ""))
-        if type_ == "pulumi:pulumi:Stack" or type_.startswith("pulumi:providers:"):
+        if not counted(type_):
             continue
         urn = str(resource.get("urn", ""))
         change = build_plan(run.env, [StepRecord("delete", urn, type_)]).changes
