@@ -131,3 +131,26 @@ def test_a_generated_secret_rotates_when_it_is_due(gmac: Gmac, project: Path) ->
     due = _ok(gmac, "secrets", "rotate", "--env", ENV, "--due", "--yes")
     assert "nextauth-secret: new value generated in the state" in due
     assert _ok(gmac, "secrets", "get", "--env", ENV, "nextauth-secret") != value
+
+
+def test_a_rotation_asked_for_by_a_proven_actor_is_theirs_not_the_processs(
+    gmac: Gmac, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The panel rotates as the signed-in user: the apply under the rotation authorizes and
+    records that actor, not whoever the process would claim to be (GMAC_ACTOR)."""
+    from gmac.app.actor import Actor
+    from gmac.app.secrets import context, rotate_secrets
+
+    _ok(gmac, "apply", "--env", ENV, "--yes")
+    value = _ok(gmac, "secrets", "get", "--env", ENV, "nextauth-secret")
+    monkeypatch.setenv("GMAC_ACTOR", "robin")  # not in the example's access.users
+    monkeypatch.setenv("GMAC_EPHEMERAL_REGISTRY", "1")
+    signed_in = Actor("gmackie", "the panel (test)", proof="the panel's sign-in (test)")
+    (outcome,) = rotate_secrets(context(project / "specs", ENV, signed_in), ["nextauth-secret"])
+    assert outcome.rotated is not None, outcome.error
+    monkeypatch.setenv("GMAC_ACTOR", "gmackie")
+    assert _ok(gmac, "secrets", "get", "--env", ENV, "nextauth-secret") != value
+    audit = json.loads(_ok(gmac, "audit", "--json"))
+    applies = [entry for entry in audit if entry["action"] == "apply"]
+    assert applies[-1]["actor"] == "gmackie"
+    assert not [entry for entry in audit if entry["actor"] == "robin"]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gmac.app.actor import Actor
 from gmac.engine.steps import StepRecord
 from gmac.validate import Spec
 
@@ -25,6 +26,9 @@ class RunRequest:
     load_spec: Callable[[], Spec] | None = field(default=None, repr=False)
     # Generated secrets to make anew (a rotation): their resources are replaced.
     rotate: Sequence[str] = ()
+    # Who asks, when the caller has proven it (the panel's signed-in user); otherwise the
+    # actor of this process (gmac.app.actor), proven when the run needs it.
+    actor: Actor | None = None
 
     @property
     def root(self) -> Path:

@@ -47,7 +47,9 @@ def _rotate_in_state(
 ) -> list[RotationOutcome]:
     """Generated secrets are made anew by replacing their resources in one apply, which
     updates every Secret and rolls every Deployment that reads them."""
-    request = RunRequest(ctx.specs, ctx.env, listener=listener, rotate=tuple(names))
+    request = RunRequest(
+        ctx.specs, ctx.env, listener=listener, rotate=tuple(names), actor=ctx.actor
+    )
     with audited(ctx, "secret.rotate", ", ".join(names)):
         outcome = apply(request, confirm=confirm)
     if not outcome.applied:
