@@ -96,7 +96,6 @@ class CompiledStack:
     integrations: Mapping[str, pulumi.ComponentResource] = field(default_factory=dict)
 
 
-
 # The attributes of integration components that hold the secrets they provide, by name.
 _PROVIDING_ATTRIBUTES = ("signing_secrets", "tokens")
 
