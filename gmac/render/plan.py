@@ -106,12 +106,19 @@ def _markdown_row(change: Change) -> str:
     )
 
 
+def _markdown_warning(plan: Plan, message: str) -> str:
+    """A warning of the plan as one quoted line: it never breaks the table below it."""
+    return f"> **warning** ({plan.environment}): {' '.join(message.split())}"
+
+
 def render_markdown(plans: Sequence[Plan] | Plan, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: summaries first, then the changes, cut to stay under `limit`."""
     plans = [plans] if isinstance(plans, Plan) else list(plans)
     head = ["## gmac plan", ""]
     head += [f"- **{summary_line(plan)}**" for plan in plans]
     head.append("")
+    warnings = [_markdown_warning(plan, message) for plan in plans for message in plan.diagnostics]
+    head += [*warnings, ""] if warnings else []
     body: list[str] = []
     for plan in plans:
         if not plan.has_changes:

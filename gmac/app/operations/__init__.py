@@ -8,6 +8,7 @@ resolve the secrets, compile, run the engine, build the plan, record what was do
     unlock(request) -> (locks released, state restored)   gmac unlock
 """
 
+from gmac.app.cluster_check import with_cluster_warning
 from gmac.app.operations.apply import ApplyOutcome, apply, destroy, unlock
 from gmac.app.operations.protection import destructive_changes
 from gmac.app.operations.refresh import drift, refresh
@@ -20,7 +21,8 @@ from gmac.plan import Plan
 
 def preview(request: RunRequest) -> Plan:
     run = prepare(request, "plan")
-    return run.plan(run.call(run.session.preview))
+    plan = run.plan(run.call(run.session.preview))
+    return with_cluster_warning(plan, run.spec.environment.kubernetes, request.root)
 
 
 __all__ = [
