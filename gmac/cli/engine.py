@@ -210,7 +210,9 @@ def destroy(
 
 @app.command()
 def unlock(env: EnvRequired, specs: SpecsOption = DEFAULT_SPECS) -> None:
-    """Release the stack's lock after a run was killed. Only when no gmac runs."""
+    """Release the stack's lock after a run was killed: a lock whose process is gone from this
+    host, or one held from another host, whose process cannot be checked from here (make sure
+    that run is over: it stops when its lock is broken). A live run on this host keeps it."""
 
     def body() -> None:
         from gmac.app.operations import RunRequest
