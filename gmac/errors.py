@@ -9,7 +9,10 @@
     ├── ClusterError           the local control plane failed to build, start or get ready;
     │                          names the step or component, with the last lines of its log
     ├── IntegrationError       a remote API (Gitea, Stripe, Turso, the cluster building images)
-    │                          refused or failed a call: `gitea: token rejected (401)`
+    │   │                      refused or failed a call: `gitea: token rejected (401)`
+    │   └── ImageBuildError    an image build or push failed: the registry unreachable or
+    │                          refusing the credentials, no Dockerfile, a failing step (with
+    │                          its last lines of output), a base image that cannot be pulled
     ├── SecretsError           the secret store cannot do what was asked: an undeclared name, a
     │   │                      value it does not hold, a file that is not a secrets file
     │   ├── IdentityError      no identity to open a secrets file, or none that is a recipient
@@ -136,6 +139,35 @@ class IntegrationError(GmacError):
         suffix = f" ({status})" if status is not None else ""
         then = f"; {hint}" if hint else ""
         super().__init__(f"{service}: {message}{suffix}{then}")
+
+
+class ImageBuildError(IntegrationError):
+    """`image: SERVICE: what failed; hint`, then the last lines of the build's output when
+    they say more. `cause` names the kind of failure: `registry` (unreachable, or gone during
+    the push), `credentials` (refused), `dockerfile` (missing), `step` (a build step failed),
+    `base-image` (cannot be pulled), `builder` (buildah itself)."""
+
+    def __init__(
+        self,
+        service: str,
+        message: str,
+        *,
+        cause: str,
+        hint: str = "",
+        output: tuple[str, ...] = (),
+    ) -> None:
+        self.cause = cause
+        self.what = message
+        self.hint = hint
+        self.output = output
+        super().__init__("image", f"{service}: {message}", hint=hint)
+        self.first_line = str(self)
+        if output:
+            lines = "\n".join(f"  {line}" for line in output)
+            self.args = (f"{self.first_line}\nlast lines of the build output:\n{lines}",)
+
+    def with_hint(self, service: str, hint: str) -> ImageBuildError:
+        return ImageBuildError(service, self.what, cause=self.cause, hint=hint, output=self.output)
 
 
 class ProtectedResourceError(EngineError):

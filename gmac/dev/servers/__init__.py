@@ -4,9 +4,10 @@
     stripe-mock    built from github.com/stripe/stripe-mock into the cache
     Alertmanager   Debian's prometheus-alertmanager
     Pushgateway    Debian's prometheus-pushgateway
+    SeaweedFS      built from github.com/seaweedfs/seaweedfs (CGO off): the S3 state backend
     VictoriaLogs   built from github.com/VictoriaMetrics/VictoriaLogs: the log store
     Prometheus     Debian's prometheus, and an Alertmanager with a given configuration
-    SeaweedFS      built from github.com/seaweedfs/seaweedfs (CGO off): the S3 state backend
+    OCI registry   Debian's docker-registry, with a config of its own (htpasswd if asked)
 
 `install()` (or `python -m gmac.dev.servers install`, or scripts/install-servers) builds what is
 missing, idempotently; `find_*` never builds. `start_*(home)` starts one server in the
@@ -35,6 +36,7 @@ from gmac.dev.servers._monitoring import (
     start_prometheus,
 )
 from gmac.dev.servers._process import ServerError, ServerProcess, answers, free_port
+from gmac.dev.servers._registry import RegistryServer, find_registry, start_registry
 from gmac.dev.servers._seaweedfs import (
     SEAWEEDFS_VERSION,
     SeaweedFS,
@@ -72,6 +74,7 @@ __all__ = [
     "BuildError",
     "Gitea",
     "GiteaBuild",
+    "RegistryServer",
     "SeaweedFS",
     "Server",
     "ServerError",
@@ -87,6 +90,7 @@ __all__ = [
     "find_gitea",
     "find_prometheus",
     "find_pushgateway",
+    "find_registry",
     "find_seaweedfs",
     "find_stripe_mock",
     "find_victorialogs",
@@ -97,6 +101,7 @@ __all__ = [
     "start_gitea",
     "start_prometheus",
     "start_pushgateway",
+    "start_registry",
     "start_seaweedfs",
     "start_stripe_mock",
     "start_victorialogs",
