@@ -85,8 +85,9 @@ def service_text(index: int) -> str:
 
 
 def write_project(root: Path, services: int) -> list[Path]:
-    """The example project with its services replaced by `services` generated ones."""
-    shutil.copytree(EXAMPLE, root)
+    """The example project with its services replaced by `services` generated ones. Its
+    secrets files (specs/secrets/, once a value is set) are not specs: left out."""
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("secrets"))
     for path in (root / "services").glob("*.yaml"):
         if path.name != "registry-db.yaml":  # the database the generated services use
             path.unlink()
