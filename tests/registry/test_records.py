@@ -116,3 +116,26 @@ def test_services_and_history_commands(registry: Registry, local: Spec, gmac: Gm
     ]
     table = gmac("history", "--env", "local")
     assert "26 create" in table.stdout and "0123456789" in table.stdout
+
+
+def test_each_environment_keeps_its_own_apply_health_and_drift(
+    registry: Registry, root: Path, local: Spec
+) -> None:
+    staging = validate_directory(root / "specs", "staging")["staging"]
+    first = _apply(registry, local)
+    second = _apply(registry, staging)
+    registry.add_health("local", "api", "ok")
+    registry.add_health("staging", "api", "ok")
+    registry.add_health("staging", "api", "failing", "GET /healthz: 503")
+    registry.set_drift("staging", {"api": 3})
+    found = {(s.environment, s.name): s for s in registry.services()}
+    local_api, staging_api = found["local", "api"], found["staging", "api"]
+    assert local_api.last_apply is not None and local_api.last_apply.id == first
+    assert staging_api.last_apply is not None and staging_api.last_apply.id == second
+    assert (local_api.health, local_api.drift, local_api.drift_at) == ("ok", None, "")
+    assert (staging_api.health, staging_api.health_detail) == ("failing", "GET /healthz: 503")
+    assert staging_api.drift == 3 and staging_api.drift_at
+    assert found["staging", "billing-worker"].drift == 0
+    assert found["staging", "billing-worker"].health == "unknown"
+    only = registry.services(name="api", environment="staging")
+    assert [(s.environment, s.health, s.drift) for s in only] == [("staging", "failing", 3)]
