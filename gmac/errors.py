@@ -194,11 +194,12 @@ class ExistingObjectError(GmacError):
     """A create found the object already there, and nothing proves gmac made it: taking it
     over silently could change what someone else set up. `gmac adopt` reviews it first."""
 
-    def __init__(self, service: str, what: str) -> None:
+    def __init__(self, service: str, what: str, *, message: str = "") -> None:
         self.service = service
         self.what = what
         super().__init__(
-            f"{service}: {what} already exists and gmac did not make it; run `gmac adopt` "
+            message
+            or f"{service}: {what} already exists and gmac did not make it; run `gmac adopt` "
             "to review it, then `gmac apply --adopt` to take it over"
         )
 

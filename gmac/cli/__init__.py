@@ -16,6 +16,7 @@ from typer.exceptions import TyperException
 
 from gmac import __version__
 from gmac.cli import (
+    adopt,
     alerts,
     dev,
     engine,
@@ -72,6 +73,7 @@ def main_options(
 for module in (
     spec,
     engine,
+    adopt,
     stack,
     status,
     metrics,

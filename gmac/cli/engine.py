@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,9 @@ from gmac.cli.options import DEFAULT_SPECS, EnvRequired, SpecsOption
 from gmac.cli.run import run_command
 from gmac.errors import UsageError
 from gmac.render.console import err, out
+
+if TYPE_CHECKING:
+    from gmac.app.operations import RunRequest
 
 EXIT_CHANGES = 2
 
@@ -36,6 +39,13 @@ AllowDestroyOption = Annotated[
         help="Allow deleting or replacing stateful resources in a protected environment.",
     ),
 ]
+AdoptOption = Annotated[
+    bool,
+    typer.Option(
+        "--adopt",
+        help="Take over the objects that already run (see `gmac adopt`): each is imported.",
+    ),
+]
 
 
 def _write(path: Path, text: str) -> None:
@@ -49,6 +59,7 @@ def _write(path: Path, text: str) -> None:
 def plan(
     env: EnvRequired,
     specs: SpecsOption = DEFAULT_SPECS,
+    adopt: AdoptOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     json_out: Annotated[
         Path | None,
@@ -76,6 +87,9 @@ def plan(
         from gmac.app.operations import RunRequest, preview, save_plan
         from gmac.render.plan import render_json, render_markdown, render_table
 
+        if adopt:
+            adopting = RunRequest(specs=specs, env=env)
+            return _plan_adopting(adopting, as_json, json_out, markdown_out, out_file)
         with err.status(f"previewing {env}…", spinner="dots"):
             result = preview(RunRequest(specs=specs, env=env, rotate=tuple(rotate)))
         if as_json:
@@ -97,6 +111,7 @@ def plan(
 def apply(
     env: EnvRequired,
     specs: SpecsOption = DEFAULT_SPECS,
+    adopt: AdoptOption = False,
     yes: YesOption = False,
     target: TargetOption = [],  # noqa: B006 - typer reads the default, never mutates it
     allow_destroy: AllowDestroyOption = False,
@@ -116,7 +131,10 @@ def apply(
 
         saved = load_plan(plan_file) if plan_file is not None else None
         request = RunRequest(specs=specs, env=env, targets=tuple(target), listener=step_lines())
-        outcome = run_apply(
+        operation = run_apply
+        if adopt:  # the same apply, with what already runs imported (gmac.app.adopt)
+            from gmac.app.adopt import adopt_apply as operation
+        outcome = operation(
             request,
             confirm=confirmation(yes, "apply"),
             allow_destroy=allow_destroy,
@@ -224,3 +242,30 @@ def unlock(env: EnvRequired, specs: SpecsOption = DEFAULT_SPECS) -> None:
             out.print(f"{env}: the state was cut short by a killed run: its backup is back")
 
     run_command(body)
+
+
+def _plan_adopting(
+    request: RunRequest,
+    as_json: bool,
+    json_out: Path | None,
+    markdown_out: Path | None,
+    out_file: Path | None,
+) -> int:
+    """`gmac plan --adopt`: the plan with what already runs imported (gmac.app.adopt)."""
+    from gmac.app.adopt import adopt_preview
+    from gmac.app.operations import save_plan
+    from gmac.render.plan import render_json, render_markdown, render_table
+
+    with err.status(f"looking for what already runs in {request.env}…", spinner="dots"):
+        result = adopt_preview(request)
+    if as_json:
+        sys.stdout.write(render_json(result) + "\n")
+    else:
+        render_table(result, out)
+    if json_out is not None:
+        _write(json_out, render_json(result))
+    if markdown_out is not None:
+        _write(markdown_out, render_markdown(result))
+    if out_file is not None:
+        save_plan(result, out_file)
+    return EXIT_CHANGES if result.has_changes else 0

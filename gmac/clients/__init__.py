@@ -2,8 +2,9 @@
 (`http`: rate limits, timeouts, retries, errors without credentials) and the APIs built on it
 (`gitea`, `stripe`, `turso`, `alertmanager`, `prometheus`, the log stores `loki` and
 `victorialogs` over `logs`, `registry`), a libSQL database (`libsql`), and a Kubernetes
-cluster (`kubernetes`: the one way to reach one; `kubernetes_jobs`, `workloads`). `usage`
-counts the calls made through the HTTP path; `tokens` is what a token rotation hands back.
+cluster (`kubernetes`: the one way to reach one; `kubernetes_jobs`, `workloads`, any object by
+its identity in `kubernetes_objects`). `usage` counts the calls made through the HTTP path;
+`tokens` is what a token rotation hands back.
 Each takes one frozen connection value (where, with which credential, how patiently) and
 raises `IntegrationError`s.
 

@@ -195,11 +195,13 @@ class GiteaRepo:
     # Webhooks ------------------------------------------------------------------------------
 
     def hooks(self) -> Iterator[dict[str, Any]]:
-        """Every hook of the repository, page by page (as far as the caller reads)."""
+        """Every hook of the repository, page by page (as far as the caller reads); none
+        when there is no such repository (yet)."""
         page = 1
         while True:
             params = {"page": str(page), "limit": str(_PAGE_SIZE)}
-            found = self.api.request("GET", f"{self.path}/hooks", params=params) or []
+            path = f"{self.path}/hooks"
+            found = self.api.request("GET", path, params=params, allow_missing=True) or []
             yield from found
             if len(found) < _PAGE_SIZE:
                 return

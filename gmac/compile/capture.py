@@ -51,11 +51,17 @@ class _Registration:
     provider: str
 
 
+def mock_id(name: str) -> str:
+    """The ID a custom resource named `name` has under the mocks: an input that holds it is
+    that resource's ID (a Stripe price's `product`)."""
+    return f"{name}-id"
+
+
 class _Mocks(mocks.Mocks):
     """Every resource's outputs are its inputs; calls return nothing."""
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        return (f"{args.name}-id" if args.custom else None), dict(args.inputs)
+        return (mock_id(args.name) if args.custom else None), dict(args.inputs)
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         return {}, None

@@ -8,14 +8,15 @@ by way of the engine.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
+from gmac.engine.adoption import adopting
 from gmac.engine.checkpoint import Checkpoint
 from gmac.engine.command import EngineCommand
 from gmac.engine.errors import engine_error
@@ -46,6 +47,9 @@ class StackOptions:
     listener: StepListener | None = None
     parallel: int | None = None
     replace: Sequence[str] = ()  # URNs to replace even if unchanged (a rotation)
+    # Resources that take over an object that already runs: URN tail -> the live object's ID
+    # (gmac.engine.adoption).
+    adoptions: Mapping[str, str] = field(default_factory=dict)
 
 
 class StackSession:
@@ -137,6 +141,8 @@ class StackSession:
             kwargs["parallel"] = options.parallel
         if options.replace:
             kwargs["replace"] = list(options.replace)
+        if options.adoptions:
+            kwargs["program"] = adopting(self._program, options.adoptions)
         return kwargs
 
     def preview(self, options: StackOptions) -> RunResult:

@@ -74,6 +74,11 @@ class _IntegrationBase(SpecModel):
     kind: Literal["Integration"]
     name: Name
     health: HealthCheck | None = None
+    adopt: dict[str, str] = Field(
+        default={},
+        description="Objects that already run, to take over: the resource's name as `gmac "
+        "adopt` shows it -> the live object's ID (`stripe-product-pro: prod_...`).",
+    )
 
 
 class StripePrice(SpecModel):

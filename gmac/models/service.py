@@ -170,6 +170,11 @@ class Service(SpecModel):
     databases: list[Name] = []
     alerts: list[Alert] = []
     database: Database | None = None
+    adopt: dict[str, str] = Field(
+        default={},
+        description="Objects that already run, to take over: the resource's name as `gmac "
+        "adopt` shows it -> the live object's ID (`api-hook-ci: '17'`).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -12,6 +12,7 @@ from typing import Any
 from gmac.engine.steps import SECRET_MASK, StepRecord
 from gmac.plan.counting import in_plan
 from gmac.plan.value import Change, Plan, PropertyChange, short_type
+from gmac.providers import ADOPT_INPUT
 
 # Pulumi emits several steps for one replacement; the plan shows it once, as "replace".
 _OP_ALIASES = {
@@ -105,9 +106,27 @@ def _digest(inputs: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _op(step: StepRecord) -> str | None:
+    """The plan's word for a step. A create that takes over a live object (the `adopt` input
+    of gmac's providers, which adopt in their create: gmac.providers._adopt) is an import."""
+    op = _OP_ALIASES.get(step.op, step.op)
+    if op == "create" and (step.new_inputs or {}).get(ADOPT_INPUT):
+        return "import"
+    return op
+
+
 def _merge(first: Change, later: Change) -> Change:
-    """One replacement arrives as several steps; each may carry part of the story."""
+    """One replacement arrives as several steps; each may carry part of the story. An
+    import is followed by the step that brings the object to the spec: its `then`."""
     reasons = tuple(dict.fromkeys((*first.replace_reasons, *later.replace_reasons)))
+    if first.op == "import":
+        return replace(
+            first,
+            then="replace" if "replace" in (first.then, later.op) else later.op,
+            properties=later.properties or first.properties,
+            replace_reasons=reasons,
+            secret=first.secret or later.secret,
+        )
     return Change(
         op="replace" if "replace" in (first.op, later.op) else first.op,
         urn=first.urn,
@@ -132,7 +151,7 @@ _TARGETED_REPLACE_KEYS = ("id",)
 def _explained(change: Change) -> Change:
     """A replacement the engine gives no key for is one forced by a dependency (a resource
     deleted before it is created again, or the provider): say so rather than nothing."""
-    if change.op != "replace":
+    if "replace" not in (change.op, change.then):
         return change
     if change.replace_reasons == _TARGETED_REPLACE_KEYS:
         return replace(change, replace_reasons=(ROTATION_ASKED,))
@@ -150,7 +169,7 @@ def build_plan(
     changes: dict[str, Change] = {}
     same: set[str] = set()
     for step in steps:
-        op = _OP_ALIASES.get(step.op, step.op)
+        op = _op(step)
         if op is None or not in_plan(step.type, op):
             continue
         if op == "same":

@@ -14,7 +14,8 @@ def _value(value: Any) -> str:
 
 
 def _title(change: Change) -> str:
-    return f"{change.op} {change.type} {change.name}"
+    then = f" then {change.then}" if change.then else ""
+    return f"{change.op}{then} {change.type} {change.name}"
 
 
 def _detail(change: Change) -> str:

@@ -51,6 +51,10 @@ class Change:
     inputs_digest: str = ""
     # The resource will hold a secret (an input the engine masks): shown as [secret].
     secret: bool = False
+    # An import (an object that already runs, adopted): the live object's ID, and what the
+    # apply does to it next ("update", "replace"; "" when it already matches the spec).
+    import_id: str = ""
+    then: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,8 @@ class Change:
             "replace_reasons": list(self.replace_reasons),
             "inputs_digest": self.inputs_digest,
             "secret": self.secret,
+            "import_id": self.import_id,
+            "then": self.then,
         }
 
 
@@ -107,6 +113,8 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
             replace_reasons=tuple(item.get("replace_reasons", [])),
             inputs_digest=str(item.get("inputs_digest", "")),
             secret=bool(item.get("secret", False)),
+            import_id=str(item.get("import_id", "")),
+            then=str(item.get("then", "")),
         )
         for item in data.get("changes", [])
     )

@@ -63,10 +63,11 @@ class GiteaBranchProtectionProvider(ResourceProvider):
 
     def find(self, props: dict[str, Any]) -> Finding:
         p = Props(props)
+        what = f"Gitea {_what(p)}"
         if _repo(p).branch_protection(p.text("branch")) is None:
-            return Finding(_what(p))
+            return Finding(what)
         ours = made_by_gmac(gitea_client(p), p)
-        return Finding(_what(p), (Candidate(_id(p)),), how="by branch", ours=ours)
+        return Finding(what, (Candidate(_id(p)),), how="by branch", ours=ours)
 
     def differences(self, id_: str, props: dict[str, Any]) -> tuple[Difference, ...]:
         live = self.read(id_, props).outs or {}

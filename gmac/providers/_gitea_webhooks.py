@@ -107,13 +107,14 @@ class GiteaWebhookProvider(ResourceProvider):
     def find(self, props: dict[str, Any]) -> Finding:
         p = Props(props)
         repo = _repo(p)
+        what = f"Gitea {_what(p)}"
         wanted = adopt_id(p)
         if wanted:
             hook = repo.hook(wanted)
-            return named_in_spec(_what(p), wanted, _candidate(hook) if hook else None)
+            return named_in_spec(what, wanted, _candidate(hook) if hook else None)
         same = tuple(map(_candidate, _same_url(repo, p.text("url"))))
         ours = len(same) == 1 and made_by_gmac(gitea_client(p), p)
-        return Finding(_what(p), same, how="by URL" if same else "", ours=ours)
+        return Finding(what, same, how="by URL" if same else "", ours=ours)
 
     def differences(self, id_: str, props: dict[str, Any]) -> tuple[Difference, ...]:
         live = self.read(id_, props).outs or {}

@@ -38,6 +38,9 @@ def _short(value: Any, limit: int = 40) -> str:
 def _describe(change: Change, sep: str = "; ") -> str:
     """The changed properties, old → new; a secret shows as [secret], never its value."""
     parts = []
+    if change.op == "import":
+        then = f", then {change.then}" if change.then else ""
+        parts.append(f"import {change.import_id or 'the live object'}{then}")
     for prop in change.properties[:6]:
         if prop.kind.startswith("add"):
             parts.append(f"+{prop.path} = {_short(prop.new, 20)}")
@@ -74,7 +77,13 @@ def render_table(plan: Plan, console: Console) -> None:
         )
         for column in ("", "owner", "resource", "changes"):
             table.add_column(column, overflow="fold")
-        styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+        styles = {
+            "create": "green",
+            "update": "yellow",
+            "replace": "magenta",
+            "delete": "red",
+            "import": "cyan",
+        }
         previous_owner = None
         for change in plan.changes:
             owner = change.owner if change.owner != previous_owner else ""

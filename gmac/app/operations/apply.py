@@ -49,6 +49,10 @@ def apply(
             check_saved(saved, run.plan(previewed))
         if run.spec.environment.protect and not allow_destroy:
             refuse_destructive(plan, request.env)
+        if plan.has_changes:  # a create meeting what already runs stops here, before any change
+            from gmac.app.adopt import refuse_existing  # noqa: PLC0415 (it imports this module)
+
+            refuse_existing(run, plan)
         if not plan.has_changes or not confirm(plan):
             return ApplyOutcome(plan, applied=False)
         targets = target_urns(previewed.steps, request.targets) if request.targets else []

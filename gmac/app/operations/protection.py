@@ -24,23 +24,29 @@ def _in_stateful_component(urn: str) -> bool:
 
 
 def destructive_changes(plan: Plan) -> list[Change]:
-    """Stateful resources deleted or replaced, and whole spec items (a service, an
-    integration) deleted: a protected environment needs --allow-destroy for either."""
+    """Stateful resources deleted or replaced (an adopted one replaced after its import
+    too), and whole spec items (a service, an integration) deleted: a protected environment
+    needs --allow-destroy for either."""
     return [
         change
         for change in plan.changes
         if (
-            change.op in ("delete", "replace")
+            (change.op in ("delete", "replace") or change.then == "replace")
             and (_in_stateful_component(change.urn) or change.type in STATEFUL_TYPES)
         )
         or (change.op == "delete" and change.type.startswith("gmac:"))
     ]
 
 
+def _described(change: Change) -> str:
+    op = f"{change.op} then {change.then}" if change.then else change.op
+    return f"  {op} {change.type} {change.name}"
+
+
 def refuse_destructive(plan: Plan, env: str) -> None:
     risky = destructive_changes(plan)
     if risky:
-        listing = "\n".join(f"  {change.op} {change.type} {change.name}" for change in risky)
+        listing = "\n".join(map(_described, risky))
         raise ProtectedResourceError(
             f"'{env}' is protected and this would delete or replace stateful "
             f"resources:\n{listing}\nRun again with --allow-destroy if that is intended."
