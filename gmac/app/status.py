@@ -21,6 +21,7 @@ that fails: each failure is a reason on the lines it concerns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,11 +273,22 @@ def _state(spec: Spec, service: Service, sources: _Sources) -> ServiceState:
     )
 
 
+def environment_states(specs: Path, spec: Spec) -> list[ServiceState]:
+    """One environment's services, from its spec as already validated (the panel keeps its
+    own until a spec file changes); every source is read afresh."""
+    sources = _gather(specs, spec)
+    return [_state(spec, service, sources) for service in spec.services]
+
+
+def states_of(specs: Path, validated: Mapping[str, Spec]) -> list[ServiceState]:
+    """Every environment given, environment by environment; their sources are read at once."""
+    if len(validated) < 2:
+        return [state for spec in validated.values() for state in environment_states(specs, spec)]
+    with ThreadPoolExecutor(max_workers=min(len(validated), 4)) as pool:
+        found = pool.map(lambda spec: environment_states(specs, spec), validated.values())
+        return [state for states in found for state in states]
+
+
 def service_states(request: StatusRequest) -> list[ServiceState]:
     """Every service of one or every environment, environment by environment."""
-    specs = validate_directory(request.specs, request.env)
-    states: list[ServiceState] = []
-    for spec in specs.values():
-        sources = _gather(request.specs, spec)
-        states += [_state(spec, service, sources) for service in spec.services]
-    return states
+    return states_of(request.specs, validate_directory(request.specs, request.env))

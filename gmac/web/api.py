@@ -28,7 +28,7 @@ from gmac.app.metrics import MetricsRequest, service_metrics
 from gmac.app.panel.members import Member
 from gmac.app.panel.pulls import open_pulls
 from gmac.app.secrets import context, list_secrets
-from gmac.app.status import StatusRequest, service_states
+from gmac.app.status import states_of
 from gmac.web import api_models as out
 from gmac.web.auth import panel, require_member
 
@@ -78,12 +78,11 @@ def me(who: Signed) -> dict[str, Any]:
 
 @router.get("/status", response_model=out.StatusOut)
 def status(request: Request, who: Signed, env: str | None = None) -> dict[str, Any]:
-    envs = panel(request).environments()
+    validated = panel(request).specs_by_env()
     if env is not None:
         _env(request, env)
-        envs = [env]
-    specs = panel(request).options.specs
-    states = [s for e in envs for s in service_states(StatusRequest(specs, e))]
+        validated = {env: validated[env]}
+    states = states_of(panel(request).options.specs, validated)
     return {"services": [finite(state.to_dict()) for state in states]}
 
 

@@ -26,7 +26,7 @@ from gmac.app.panel.members import Member
 from gmac.app.panel.pulls import open_pulls
 from gmac.app.panel.resources import service_resources
 from gmac.app.secrets import context, list_secrets
-from gmac.app.status import StatusRequest, service_states
+from gmac.app.status import environment_states, states_of
 from gmac.clients.usage import usage
 from gmac.errors import GmacError, UsageError
 from gmac.web.auth import panel, require_member
@@ -59,9 +59,7 @@ def _service(request: Request, env: str, name: str) -> Any:
 @router.get("/")
 def overview(request: Request, who: Signed) -> Response:
     state = panel(request)
-    states = []
-    for env in state.environments():
-        states += service_states(StatusRequest(state.options.specs, env))
+    states = states_of(state.options.specs, state.specs_by_env())
     counts: dict[str, int] = {}
     for item in states:
         counts[item.state] = counts.get(item.state, 0) + 1
@@ -80,7 +78,7 @@ def service_page(
     spec = _service(request, env, name)
     specs = panel(request).options.specs
     service = spec.service(name)
-    (status,) = [s for s in service_states(StatusRequest(specs, env)) if s.service == name]
+    (status,) = [s for s in environment_states(specs, spec) if s.service == name]
     metrics, metrics_problem = _attempt(
         lambda: service_metrics(MetricsRequest(specs, name, env, since))
     )
