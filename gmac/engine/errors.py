@@ -17,6 +17,29 @@ _PASSPHRASE_REJECTED = "incorrect passphrase"
 _PROVIDER_ERROR = re.compile(r"^\s*gmac\.errors\.\w+: (?P<message>.+)$", re.M)
 
 
+# A Python traceback in the engine's output: the in-process program's, when the engine
+# cancels it (its last line `Exception: context canceled`), or a provider's.
+_TRACEBACK = re.compile(
+    r"^(?P<lead>.*?)Traceback \(most recent call last\):\n(?:[ \t].*\n|\n)*(?P<last>\S.*)$",
+    re.M,
+)
+# What the program says when the engine stopped it: a consequence of the failure, never its
+# cause, and it may reach gmac before the cause does.
+_CANCELLED = re.compile(r"context canceled|Program failed with an unhandled exception:?\s*$")
+
+
+def _without_tracebacks(text: str) -> str:
+    """`text` with each traceback cut to its last line (the error it raised), and the lines
+    that only say the program was cancelled left out."""
+
+    def last_line(match: re.Match[str]) -> str:
+        lead = match["lead"].strip()
+        return "\n".join(part for part in (lead, match["last"]) if part)
+
+    cut = _TRACEBACK.sub(last_line, text)
+    return "\n".join(line for line in cut.splitlines() if not _CANCELLED.search(line))
+
+
 def _stderr(error: auto.errors.CommandError) -> str:
     """What the CLI wrote to stderr. str(error) also holds its stdout: the whole preview."""
     text = str(error)
@@ -73,8 +96,12 @@ def engine_error(
         )
     if _PASSPHRASE_REJECTED in stderr:
         return _passphrase_error(env, passphrase_source)
-    detail = "\n".join(diagnostics) if diagnostics else stderr
-    own = _provider_errors(detail) or _provider_errors(stderr)
+    raw = "\n".join(diagnostics) if diagnostics else stderr
+    own = _provider_errors(raw) or _provider_errors(stderr)
     if own:
         return EngineError(f"{action} of '{env}' failed:\n" + _clean("\n".join(own)))
-    return EngineError(f"{action} of '{env}' failed:\n{_clean(detail)}")
+    # The engine's own words: no traceback; the cause, wherever it was said.
+    detail = _clean(_without_tracebacks(raw)) or _clean(_without_tracebacks(stderr))
+    if not detail:
+        detail = "the engine cancelled its program before it said why: run the command again"
+    return EngineError(f"{action} of '{env}' failed:\n{detail}")

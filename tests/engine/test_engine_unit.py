@@ -145,6 +145,51 @@ def test_an_engine_failure_keeps_only_the_cli_error_once() -> None:
     assert "Previewing" not in text and "code:" not in text
 
 
+# What the in-process program reports when the engine stops it: the Python SDK's traceback
+# of the registration the engine cancelled.
+CANCELLED_PROGRAM = """error: Program failed with an unhandled exception:
+Traceback (most recent call last):
+  File "/venv/pulumi/runtime/resource.py", line 1021, in do_register
+    resp = await asyncio.get_event_loop().run_in_executor(None, do_rpc_call)
+  File "/venv/grpc/_channel.py", line 1006, in _end_unary_response_blocking
+    raise _InactiveRpcError(state)
+Exception: context canceled"""
+CAUSE = 'kubernetes:core/v1:Namespace (gmac-staging): error: context "k3s-staging" does not exist'
+
+
+@pytest.mark.parametrize(
+    ("diagnostics", "stderr"),
+    [
+        ([CANCELLED_PROGRAM, CAUSE], "error: update failed"),  # the cause arrived second
+        ([CAUSE, CANCELLED_PROGRAM], "error: update failed"),  # or first
+        ([CANCELLED_PROGRAM], f"{CAUSE}\nerror: update failed"),  # only the CLI said it
+    ],
+)
+def test_a_failed_apply_names_its_cause_and_never_a_traceback(
+    diagnostics: list[str], stderr: str
+) -> None:
+    text = str(engine_error(command_error(stderr), "staging", "apply", diagnostics))
+    assert text.startswith("apply of 'staging' failed:\n"), text
+    assert 'context "k3s-staging" does not exist' in text
+    assert "Traceback" not in text and "context canceled" not in text and "File " not in text
+
+
+def test_a_traceback_is_cut_to_the_error_it_raised() -> None:
+    traceback = CANCELLED_PROGRAM.replace("Exception: context canceled", "ValueError: bad port")
+    text = str(engine_error(command_error("error: update failed"), "local", "apply", [traceback]))
+    assert text == "apply of 'local' failed:\nValueError: bad port"
+
+
+def test_a_cancelled_program_alone_is_one_line_saying_so() -> None:
+    text = str(
+        engine_error(command_error(CANCELLED_PROGRAM), "local", "apply", [CANCELLED_PROGRAM])
+    )
+    assert text == (
+        "apply of 'local' failed:\nthe engine cancelled its program before it said why: "
+        "run the command again"
+    )
+
+
 def test_the_cli_lock_message_names_the_holder() -> None:
     error = command_error(
         "error: the stack is currently locked by 1 lock(s). Either wait for the other "
