@@ -10,7 +10,7 @@ import typer
 
 from gmac.cli.options import DEFAULT_SPECS, EnvFilter, EnvOption, JsonOption, SpecsOption
 from gmac.cli.run import run_command
-from gmac.render.console import line_console, out, print_json
+from gmac.render.console import err, line_console, out, print_json
 
 EXIT_UNHEALTHY = 1
 
@@ -46,18 +46,22 @@ def health(
         return
 
     def body() -> int:
-        from gmac.app.health import HealthRequest, check_health
+        from gmac.app.health import HealthRequest, run_health
         from gmac.render.health import health_report
 
-        request = HealthRequest(specs, env, record, metrics_file, pushgateway)
-        reports = check_health(request)
-        healthy = all(report.healthy for report in reports)
+        run = run_health(HealthRequest(specs, env, record, metrics_file, pushgateway))
+        healthy = all(report.healthy for report in run.reports)
         if as_json:
-            print_json({"healthy": healthy, "environments": [r.to_dict() for r in reports]})
+            # The report and, beside it, what failed publishing it: one does not hide the other.
+            errors = [{"type": type(e).__name__, "message": str(e)} for e in run.errors]
+            environments = [report.to_dict() for report in run.reports]
+            print_json({"healthy": healthy, "environments": environments, "errors": errors})
         else:
-            for report in reports:
+            for report in run.reports:
                 health_report(report, out)
-        return 0 if healthy else EXIT_UNHEALTHY
+        for error in run.errors:
+            err.print(f"error: {error}", style="red", markup=False)
+        return 0 if healthy and not run.errors else EXIT_UNHEALTHY
 
     run_command(body, as_json=as_json)
 

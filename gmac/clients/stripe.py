@@ -144,6 +144,14 @@ class StripeApi:
         except stripe.StripeError as error:
             if error.http_status == 404:
                 raise StripeNotFoundError(what) from None
+            if error.http_status == 429:  # still refused after every attempt gmac made
+                attempts = self.connection.retry.attempts
+                raise IntegrationError(
+                    SERVICE,
+                    f"{what}: rate limited, refused {attempts} times",
+                    status=429,
+                    hint="try again later, or lower GMAC_RATE_LIMIT_STRIPE",
+                ) from None
             detail = error.user_message or (error.error.message if error.error else None)
             message = f"{what}: {detail or type(error).__name__}"
             raise IntegrationError(SERVICE, message, status=error.http_status) from None

@@ -20,6 +20,7 @@ from gmac.providers import TursoDatabaseProvider
 from tests.integrations.conftest import GITEA_ORG, Receiver, RecordingProxy
 from tests.integrations.live import ENV, LiveProject, make_live_project
 from tests.integrations.turso_api import TursoStandIn
+from tests.local_http import local_server
 
 
 @pytest.fixture
@@ -211,3 +212,70 @@ def test_an_offline_environment_has_nothing_to_check(live: LiveProject) -> None:
     result = live.run("health", "--env", "local")
     assert result.code == 0, str(result)
     assert result.stdout.strip() == "local: integrations offline, nothing to check"
+
+
+# Stripe's answer when it refuses a request for its rate (its documented 429 body).
+STRIPE_RATE_LIMITED = {
+    "error": {
+        "type": "invalid_request_error",
+        "code": "rate_limit",
+        "message": "Request rate limit exceeded. Learn more about rate limits here "
+        "https://stripe.com/docs/rate-limits.",
+    }
+}
+
+
+def test_a_final_429_is_one_line_of_ours_after_the_attempts_asked_for(live: LiveProject) -> None:
+    with local_server() as stripe:
+        stripe.answer("GET", "/v1/balance", 429, STRIPE_RATE_LIMITED)
+        live.env["GMAC_STRIPE_API_BASE"] = stripe.url
+        live.env["GMAC_HTTP_ATTEMPTS"] = "3"
+        result = live.run("health", "--env", ENV, "--json", "--no-record")
+        asked = len(stripe.sent("GET", "/v1/balance"))
+
+    assert result.code == 1, str(result)
+    assert asked == 3  # GMAC_HTTP_ATTEMPTS, not the health checks' own 2
+    detail = _checks(result.json())[("stripe", "credentials")]["detail"]
+    assert detail == (
+        "stripe: read balance: rate limited, refused 3 times (429); try again later, or lower "
+        "GMAC_RATE_LIMIT_STRIPE"
+    )
+
+
+def test_the_attempts_of_an_unreachable_server_follow_gmac_http_attempts(
+    live: LiveProject,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    live.env["GMAC_TURSO_API_BASE"] = dead
+    live.env["GMAC_HTTP_ATTEMPTS"] = "3"
+
+    result = live.run("health", "--env", ENV, "--json", "--no-record")
+
+    assert result.code == 1, str(result)
+    assert _checks(result.json())[("turso", "credentials")]["detail"] == (
+        f"turso: cannot reach {dead}: ConnectError (3 attempts)"
+    )
+
+
+def test_a_failing_pushgateway_is_reported_beside_the_report(live: LiveProject) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+    result = live.run("health", "--env", ENV, "--json", "--no-record", "--pushgateway", dead)
+
+    assert result.code == 1, str(result)  # every integration healthy, the push failed
+    data = result.json()
+    assert data["healthy"] is True
+    assert {name for name, _ in _checks(data)} == {"git", "stripe", "turso", "ci"}
+    [error] = data["errors"]
+    assert error["type"] == "IntegrationError"
+    assert error["message"].startswith(f"pushgateway: cannot push to {dead}: ")
+    assert f"error: pushgateway: cannot push to {dead}" in result.stderr
+
+    table = live.run("health", "--env", ENV, "--no-record", "--pushgateway", dead)
+    assert table.code == 1
+    assert "staging: healthy" in table.stdout
+    assert f"error: pushgateway: cannot push to {dead}" in table.stderr

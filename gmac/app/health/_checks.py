@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 import libsql_client
 
 from gmac.clients.gitea import GiteaClient, GiteaConnection
-from gmac.clients.http import RetryPolicy, default_timeout, head
+from gmac.clients.http import ATTEMPTS_VARIABLE, RetryPolicy, default_timeout, head
 from gmac.clients.stripe import StripeApi, StripeConnection
 from gmac.clients.turso import DEFAULT_TURSO_API_BASE, TursoClient, TursoConnection
 from gmac.errors import GmacError, IntegrationError
@@ -36,8 +36,16 @@ STRIPE_API_BASE_VARIABLE = "GMAC_STRIPE_API_BASE"
 TURSO_API_BASE_VARIABLE = "GMAC_TURSO_API_BASE"
 TURSO_DATABASE_URL_VARIABLE = "GMAC_TURSO_DATABASE_URL"
 HEALTH_TIMEOUT = 10.0
-# A health check reports what it finds now: one retry for a blip, not a long backoff.
-HEALTH_RETRY = RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0)
+# A health check reports what it finds now: one retry for a blip, not a long backoff, unless
+# GMAC_HTTP_ATTEMPTS says otherwise.
+HEALTH_ATTEMPTS = 2
+
+
+def health_retry() -> RetryPolicy:
+    attempts = HEALTH_ATTEMPTS
+    if os.environ.get(ATTEMPTS_VARIABLE, "").strip():
+        attempts = RetryPolicy.from_environment().attempts
+    return RetryPolicy(attempts=attempts, base_delay=0.2, max_delay=1.0)
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,7 @@ class _Checker:
 def _gitea(base_url: str, token: str, credential: str) -> GiteaClient:
     timeout = min(default_timeout(), HEALTH_TIMEOUT)
     connection = GiteaConnection(
-        base_url, token=token, token_secret=credential, timeout=timeout, retry=HEALTH_RETRY
+        base_url, token=token, token_secret=credential, timeout=timeout, retry=health_retry()
     )
     return GiteaClient(connection)
 
@@ -158,7 +166,7 @@ def _check_stripe(checker: _Checker, integration: StripeIntegration) -> None:
     def credentials() -> str:
         key = checker.secret(secret, "stripe")
         timeout = min(default_timeout(), HEALTH_TIMEOUT)
-        connection = StripeConnection(key, secret, base, timeout=timeout, retry=HEALTH_RETRY)
+        connection = StripeConnection(key, secret, base, timeout=timeout, retry=health_retry())
         StripeApi(connection).check_key()
         return "test mode" if key.startswith(("sk_test_", "rk_test_")) else "live mode"
 
@@ -183,7 +191,7 @@ def _check_turso(checker: _Checker, integration: TursoIntegration) -> None:
     def client() -> TursoClient:
         token = checker.secret(secret, "turso")
         timeout = min(default_timeout(), HEALTH_TIMEOUT)
-        connection = TursoConnection(base, token, secret, timeout=timeout, retry=HEALTH_RETRY)
+        connection = TursoConnection(base, token, secret, timeout=timeout, retry=health_retry())
         return TursoClient(connection)
 
     def valid() -> str:
@@ -236,7 +244,7 @@ def _select_one(url: str, token: str | None, database: str) -> str:
 def _check_webhook(checker: _Checker, integration: WebhookIntegration) -> None:
     def reachable() -> str:
         timeout = min(default_timeout(), HEALTH_TIMEOUT)
-        response = head("webhook", integration.url, timeout=timeout, retry=HEALTH_RETRY)
+        response = head("webhook", integration.url, timeout=timeout, retry=health_retry())
         # Any answer shows the receiver is there; a 5xx other than "HEAD not implemented"
         # shows it is broken.
         if response.status_code >= 500 and response.status_code != 501:
