@@ -171,7 +171,17 @@ def _runnable(command: str) -> bool:
     paths = _command_paths(words)
     if any(_value_left_out(path, rest) for path, rest in paths):
         return False  # `--json-out` named, its value left out: a mention of the option
+    if any(_required_left_out(path, rest) for path, rest in paths):
+        return False  # `gmac plan --adopt` without its --env: a mention of the flag
     return any(rest for _, rest in paths) or "=" in command.split(" gmac", maxsplit=1)[0]
+
+
+def _required_left_out(path: list[str], rest: list[str]) -> bool:
+    found = {c.path: c for c in commands()}.get(tuple(path))
+    if found is None:
+        return False
+    required = [p for p in found.command.params if p.required and p.opts[0].startswith("-")]
+    return any(not set(p.opts) & set(rest) for p in required)
 
 
 def _value_left_out(path: list[str], rest: list[str]) -> bool:
