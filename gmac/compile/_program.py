@@ -7,7 +7,8 @@ What a spec compiles to:
     Project.monitoring         Monitoring  "monitoring"
     Service                    Service     "{service}"          (not for database services)
     Service with `repo`        Repository  "{service}"          (online environments only)
-    Service with `image.build` Image       "{service}"          (online environments only)
+    Service with `image.build` Image       "{service}"          (where the environment builds
+                                                                 images: components/image.py)
     Integration                Stripe / Turso / Webhook "{integration}" (online only)
 
 A database service (`database:`) compiles to no workload: its database is created by the
@@ -208,14 +209,17 @@ def compile_spec(
         if service.database is not None:
             continue
         image: pulumi.Input[str] | None = None
+        repository = None
         if online and service.repo is not None:
-            from components.image import Image  # noqa: PLC0415 (imported when used)
             from components.repository import Repository  # noqa: PLC0415 (imported when used)
 
             hooks = [webhooks[name] for name in service.repo.webhooks]
             repository = Repository(service.name, service, ctx, hooks, opts=_renamed(service))
             repositories[service.name] = repository
-            if service.image is not None and service.image.build:
+        if service.image is not None and service.image.build:
+            from components.image import Image, builds_image  # noqa: PLC0415 (imported when used)
+
+            if builds_image(service, ctx):
                 built = Image(service.name, service, ctx, repository, opts=_renamed(service))
                 images[service.name] = built
                 image = built.ref

@@ -64,6 +64,12 @@ class Environment(SpecModel):
     protect: bool = Field(
         default=False, description="Deleting or replacing stateful resources needs --allow-destroy."
     )
+    build_images: bool | None = Field(
+        default=None,
+        description="Build the services' images for this environment; by default when "
+        "`integrations` is live and it deploys to a cluster (previews build with the local "
+        "builder).",
+    )
     monitoring: EnvironmentMonitoring | None = Field(
         default=None, description="Where this environment's observe sources answer."
     )
@@ -95,8 +101,26 @@ class Git(SpecModel):
     credentials: SecretRef | None = None
 
 
+Builder = Literal["local", "cluster"]
+
+
+class RegistryCredentials(SpecModel):
+    """Who pushes: a user name, and a declared secret holding the password or token."""
+
+    username: str = Field(min_length=1)
+    secret: Name = Field(description="A declared secret: the password or token.")
+
+
 class Images(SpecModel):
     registry: str = Field(min_length=1, description="Where built images are pushed.")
+    builder: Builder = Field(
+        default="local",
+        description="Where images are built: 'local' (buildah where gmac runs) or 'cluster' "
+        "(a rootless BuildKit Job in the environment's cluster); a service may override it.",
+    )
+    credentials: RegistryCredentials | None = Field(
+        default=None, description="How to log in to the registry; anonymous when not given."
+    )
 
 
 class Email(SpecModel):

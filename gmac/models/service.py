@@ -36,9 +36,25 @@ class Repo(SpecModel):
 
 
 class Image(SpecModel):
-    build: bool = Field(default=True, description="Build the image from the service repository.")
+    build: bool = Field(default=True, description="Build the image (see docs/image-builds.md).")
     ref: str | None = Field(default=None, description="A prebuilt image to run instead.")
-    dockerfile: str = "Dockerfile"
+    dockerfile: str = Field(default="Dockerfile", description="Relative to the build context.")
+    builder: Literal["local", "cluster"] | None = Field(
+        default=None,
+        description="'local' or 'cluster'; the project's `images.builder` if not given.",
+    )
+    context: str | None = Field(
+        default=None,
+        description="The local builder's context folder, relative to the project root; "
+        "`repo.initial_files`, else `services/{name}`, when not given.",
+    )
+    build_args: dict[str, str] = Field(default={}, description="`--build-arg` values.")
+    tag: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        description="The tag pushed; derived from the build inputs when not given (previews "
+        "push `pr-N`). Deployments always run the digest.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from gmac.clients.stripe import DEFAULT_STRIPE_API_BASE
 from gmac.clients.tokens import NewToken
 from gmac.clients.turso import DEFAULT_TURSO_API_BASE, rotate_turso_token
 from gmac.providers._adopt import ADOPT_INPUT, Candidate, Difference, Finding
+from gmac.providers._build_log import STAGE_PREFIX, BuildOutcome, read_outcome
 from gmac.providers._generated import (
     GeneratedSecret,
     GeneratedSecretProvider,
@@ -29,6 +30,7 @@ from gmac.providers._gitea_branches import GiteaBranchProtection, GiteaBranchPro
 from gmac.providers._gitea_webhooks import GiteaWebhook, GiteaWebhookProvider
 from gmac.providers._image import ImageBuild, ImageBuildProvider
 from gmac.providers._image_job import DEFAULT_BUILDER_IMAGE
+from gmac.providers._image_local import INPUTS_LABEL, LocalImageBuild, LocalImageBuildProvider
 from gmac.providers._stripe import StripeProduct, StripeProductProvider
 from gmac.providers._stripe_prices import StripePrice, StripePriceProvider
 from gmac.providers._stripe_webhooks import StripeWebhookEndpoint, StripeWebhookEndpointProvider
@@ -54,6 +56,7 @@ PROVIDERS = (
     TursoDatabaseTokenProvider,
     TursoMigrationsProvider,
     ImageBuildProvider,
+    LocalImageBuildProvider,
 )
 for _provider in PROVIDERS:
     _provider.__module__ = __name__
@@ -63,7 +66,10 @@ __all__ = [
     "DEFAULT_BUILDER_IMAGE",
     "DEFAULT_STRIPE_API_BASE",
     "DEFAULT_TURSO_API_BASE",
+    "INPUTS_LABEL",
     "PROVIDERS",
+    "STAGE_PREFIX",
+    "BuildOutcome",
     "Candidate",
     "Difference",
     "Finding",
@@ -77,6 +83,8 @@ __all__ = [
     "GiteaWebhookProvider",
     "ImageBuild",
     "ImageBuildProvider",
+    "LocalImageBuild",
+    "LocalImageBuildProvider",
     "NewToken",
     "SealedValue",
     "SealedValueProvider",
@@ -93,6 +101,7 @@ __all__ = [
     "TursoMigrations",
     "TursoMigrationsProvider",
     "apply_migrations",
+    "read_outcome",
     "rotate_gitea_token",
     "rotate_turso_token",
 ]

@@ -7,12 +7,16 @@ rebuilt. The cluster is reached through `gmac.clients.kubernetes` (the kubeconfi
 given), the registry through `gmac.clients.registry`.
 
 Credentials: the Gitea token reaches the build as a Kubernetes Secret the provider creates
-for the Job and removes afterwards (BuildKit's `GIT_AUTH_TOKEN`); pushing uses the
+for the Job and removes afterwards (BuildKit's `GIT_AUTH_TOKEN`). Pushing uses the registry
+credentials from the secret store (`registry_username`, `registry_password`) the same way, a
+Secret of the Job's own holding a `.dockerconfigjson`; without them, the
 `kubernetes.io/dockerconfigjson` Secret named by `registry_secret`, if it exists.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +41,7 @@ from gmac.providers._image_job import (
     CONTAINER,
     DEFAULT_BUILD_TIMEOUT,
     DEFAULT_BUILDER_IMAGE,
+    DOCKER_CONFIG_KEY,
     GIT_TOKEN_KEY,
     job_manifest,
     job_name,
@@ -62,7 +67,7 @@ class ImageBuildProvider(ResourceProvider):
             olds,
             news,
             update=("image", "commit", "dockerfile"),
-            credentials=("git_token",),
+            credentials=("git_token", "registry_password"),
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -112,24 +117,35 @@ class ImageBuildProvider(ResourceProvider):
         tag = commit[:12]
         name = job_name(service, tag)
         git_secret = f"{name}-git" if p.text("git_token") else None
+        push_secret = f"{name}-registry" if p.text("registry_password") else None
         with self._cluster(p) as jobs:
+            # Left by an interrupted build, they get the current values.
             if git_secret:
-                # Left by an interrupted build, it gets the current token.
                 jobs.put_secret(git_secret, {GIT_TOKEN_KEY: p.text("git_token")}, _MANAGED)
+            if push_secret:
+                jobs.put_secret(push_secret, {DOCKER_CONFIG_KEY: _docker_config(p)}, _MANAGED)
             try:
-                self._start(jobs, p, name, tag, git_secret)
+                self._start(jobs, p, name, tag, git_secret=git_secret, push_secret=push_secret)
                 digest = self._wait(jobs, p, name)
             finally:
-                if git_secret:
-                    jobs.delete_secret(git_secret)
+                for secret in (git_secret, push_secret):
+                    if secret:
+                        jobs.delete_secret(secret)
         image = p.text("image")
-        return outputs(p, ref=f"{image}:{tag}@{digest}", digest=digest, tag=tag, job=name)
+        return outputs(p, ref=f"{image}@{digest}", digest=digest, tag=tag, job=name)
 
     def _start(
-        self, jobs: NamespaceJobs, p: Props, name: str, tag: str, git_secret: str | None
+        self,
+        jobs: NamespaceJobs,
+        p: Props,
+        name: str,
+        tag: str,
+        *,
+        git_secret: str | None,
+        push_secret: str | None,
     ) -> None:
         """Submits the Job; one left by an earlier failed attempt is removed first."""
-        manifest = job_manifest(p, name, tag, git_secret)
+        manifest = job_manifest(p, name, tag, git_secret, push_secret)
         existing = jobs.job_state(name)
         if existing is not None:
             if not existing.failed:
@@ -183,8 +199,16 @@ class ImageBuildProvider(ResourceProvider):
         return f"see `kubectl logs job/{name} -n {p.text('namespace')}`"
 
 
+def _docker_config(p: Props) -> str:
+    """A `.dockerconfigjson` for the image's registry, from the secret store's values."""
+    host = p.text("image").split("/", 1)[0]
+    login = f"{p.text('registry_username')}:{p.text('registry_password')}"
+    auth = base64.b64encode(login.encode()).decode()
+    return json.dumps({"auths": {host: {"auth": auth}}})
+
+
 class ImageBuild(Resource, module="image", name="Build"):
-    """An image built in the cluster (see `ImageBuildProvider`); `ref` is `image:tag@digest`."""
+    """An image built in the cluster (see `ImageBuildProvider`); `ref` is `image@digest`."""
 
     ref: pulumi.Output[str]
     digest: pulumi.Output[str]
@@ -203,6 +227,8 @@ class ImageBuild(Resource, module="image", name="Build"):
         context: str = "",
         dockerfile: str = "Dockerfile",
         registry_secret: str = "",
+        registry_username: str = "",
+        registry_password: pulumi.Input[str] = "",
         builder_image: str = DEFAULT_BUILDER_IMAGE,
         timeout: int = DEFAULT_BUILD_TIMEOUT,
         opts: pulumi.ResourceOptions | None = None,
@@ -218,6 +244,8 @@ class ImageBuild(Resource, module="image", name="Build"):
             "context": context,
             "dockerfile": dockerfile,
             "registry_secret": registry_secret,
+            "registry_username": registry_username,
+            "registry_password": registry_password,
             "builder_image": builder_image,
             "timeout": timeout,
             "ref": None,
@@ -226,5 +254,8 @@ class ImageBuild(Resource, module="image", name="Build"):
             "job": None,
         }
         super().__init__(
-            ImageBuildProvider(), resource_name, props, secret_options(opts, "git_token")
+            ImageBuildProvider(),
+            resource_name,
+            props,
+            secret_options(opts, "git_token", "registry_password"),
         )

@@ -16,6 +16,7 @@ DEFAULT_BUILDER_IMAGE = "moby/buildkit:v0.22.0-rootless"
 DEFAULT_BUILD_TIMEOUT = 1800
 CONTAINER = "buildkit"
 GIT_TOKEN_KEY = "GIT_AUTH_TOKEN"  # BuildKit's name for a git build context's token
+DOCKER_CONFIG_KEY = ".dockerconfigjson"
 
 
 def job_name(service: str, tag: str) -> str:
@@ -51,8 +52,11 @@ def build_script(p: Props, tag: str) -> str:
     return f"set -eu\n{shlex.join(command)}\n{digest}\n"
 
 
-def job_manifest(p: Props, name: str, tag: str, git_secret: str | None) -> dict[str, Any]:
-    """The Job: one try (`backoffLimit: 0`), as long as `timeout`, kept a day after."""
+def job_manifest(
+    p: Props, name: str, tag: str, git_secret: str | None, push_secret: str | None = None
+) -> dict[str, Any]:
+    """The Job: one try (`backoffLimit: 0`), as long as `timeout`, kept a day after. It
+    pushes with `push_secret` (the build's own) when given, else `registry_secret`."""
     labels = {
         "app.kubernetes.io/name": p.text("service"),
         "app.kubernetes.io/component": "image-build",
@@ -69,7 +73,7 @@ def job_manifest(p: Props, name: str, tag: str, git_secret: str | None) -> dict[
                 "valueFrom": {"secretKeyRef": {"name": git_secret, "key": GIT_TOKEN_KEY}},
             }
         )
-    registry_secret = p.text("registry_secret")
+    registry_secret = push_secret or p.text("registry_secret")
     volumes: list[dict[str, Any]] = [{"name": "buildkitd", "emptyDir": {}}]
     mounts: list[dict[str, Any]] = [
         {"name": "buildkitd", "mountPath": "/home/user/.local/share/buildkit"}
@@ -80,8 +84,8 @@ def job_manifest(p: Props, name: str, tag: str, git_secret: str | None) -> dict[
                 "name": "docker-config",
                 "secret": {
                     "secretName": registry_secret,
-                    "optional": True,
-                    "items": [{"key": ".dockerconfigjson", "path": "config.json"}],
+                    "optional": push_secret is None,
+                    "items": [{"key": DOCKER_CONFIG_KEY, "path": "config.json"}],
                 },
             }
         )

@@ -121,6 +121,15 @@ def check_project(project: Project, document: Document) -> list[Problem]:
             "secret",
             where=secrets,
         )
+    if project.images is not None and project.images.credentials is not None:
+        check.require(
+            document,
+            ("images", "credentials", "secret"),
+            project.images.credentials.secret,
+            project.secrets,
+            "secret",
+            where=secrets,
+        )
     alertmanager = project.monitoring.alertmanager if project.monitoring else None
     if alertmanager is not None and alertmanager.email.auth_secret is not None:
         check.require(
@@ -250,11 +259,14 @@ def check_references(
                 check.fail(
                     document, ("image",), "building an image needs the project's 'images.registry'"
                 )
-            if service.repo is None:
+            default = project.images.builder if project.images is not None else "local"
+            builder = service.image.builder or default
+            if builder == "cluster" and service.repo is None:
                 check.fail(
                     document,
-                    ("image", "build"),
-                    "an image is built from the service's repository: add 'repo'",
+                    ("image", "builder"),
+                    "the cluster builder builds from the service's repository: add 'repo', "
+                    "or build with builder 'local'",
                 )
         if service.database is not None:
             turso = [item for item, _ in integrations if isinstance(item, TursoIntegration)]

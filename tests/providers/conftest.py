@@ -43,7 +43,10 @@ FAKE_OUTPUTS: dict[str, dict[str, Any]] = {
     "pulumi-python:dynamic/turso:Database": {"url": "libsql://orders-shop.turso.io"},
     "pulumi-python:dynamic/turso:DatabaseToken": {"jwt": "jwt-mock"},
     "pulumi-python:dynamic/image:Build": {
-        "ref": "registry.example.com/shop/api:0123456789ab@sha256:" + "a" * 64
+        "ref": "registry.example.com/shop/api@sha256:" + "a" * 64
+    },
+    "pulumi-python:dynamic/image:LocalBuild": {
+        "ref": "registry.example.com/shop/web@sha256:" + "b" * 64
     },
 }
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pulumi
 import pytest
 from pulumi.runtime import rpc
 
 from components.context import CompileContext
-from components.image import Image
+from components.image import Image, local_inputs
 from components.repository import Repository
 from components.stripe import Stripe
 from components.turso import Turso, token_expiration
 from components.webhook import Webhook
 from gmac.errors import IntegrationError
 from gmac.models import StripeIntegration, TursoIntegration, WebhookIntegration
+from gmac.models.service import Image as ImageSpec
 from tests.providers.conftest import RecordingMocks
 
 
@@ -103,7 +105,7 @@ def test_image_builds_from_the_repository(
     image = Image("api", service, ctx, repository)
 
     def check(ref: str) -> None:
-        assert ref.startswith("registry.example.com/shop/api:0123456789ab@sha256:")
+        assert ref.startswith("registry.example.com/shop/api@sha256:")
         build = mocks.named("api-build")
         assert build.typ == "pulumi-python:dynamic/image:Build"
         assert _parent_type(mocks.urns()["api-build"]) == "gmac:index:Image"
@@ -114,8 +116,56 @@ def test_image_builds_from_the_repository(
         assert build.inputs["context"] == "prod"
         assert build.inputs["dockerfile"] == "build/Dockerfile"
         assert _is_secret(build.inputs["git_token"])
+        assert _is_secret(build.inputs["registry_password"])
 
     return image.ref.apply(check)
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_a_local_image_is_rebuilt_only_when_what_it_reads_changes(
+    ctx: CompileContext, tmp_path: Path, ignored: bool
+) -> None:
+    """The inputs' digest follows the context's files, less what `.dockerignore` excludes."""
+    context = tmp_path / "web"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM scratch\nCOPY . /\n")
+    (context / ".dockerignore").write_text("*.md\n")
+    (context / "server.js").write_text("serve()\n")
+    image = ImageSpec(build=True, builder="local", context="web")
+    service = ctx.spec.service("api").model_copy(update={"name": "web", "image": image})
+    local = replace(ctx, spec=replace(ctx.spec, root=tmp_path))
+    before = local_inputs(service, local)
+    changed = context / ("NOTES.md" if ignored else "server.js")
+    changed.write_text("something else\n")
+    after = local_inputs(service, local)
+    assert (before.inputs == after.inputs) is ignored
+    assert before.tag == f"ctx-{before.inputs[7:19]}"
+    assert before.dockerfile == context / "Dockerfile"
+
+
+@pulumi.runtime.test
+def test_a_local_image_build_declares_its_inputs(
+    mocks: RecordingMocks, ctx: CompileContext, tmp_path: Path
+) -> pulumi.Output[None]:
+    context = tmp_path / "services" / "web"
+    context.mkdir(parents=True)
+    (context / "Dockerfile").write_text("FROM scratch\n")
+    image = ImageSpec(build=True, builder="local", build_args={"MODE": "prod"})
+    service = ctx.spec.service("api").model_copy(update={"name": "web", "image": image})
+    local = replace(ctx, spec=replace(ctx.spec, root=tmp_path))
+    built = Image("web", service, local)
+
+    def check(ref: str) -> None:
+        build = mocks.named("web-build")
+        assert build.typ == "pulumi-python:dynamic/image:LocalBuild"
+        assert ref.startswith("registry.example.com/shop/web@sha256:")
+        assert build.inputs["context"] == str(context)
+        assert build.inputs["build_args"] == {"MODE": "prod"}
+        assert build.inputs["inputs"].startswith("sha256:")
+        assert build.inputs["tag"] == f"ctx-{build.inputs['inputs'][7:19]}"
+        assert build.inputs["log"] == str(tmp_path / ".gmac/builds/production/web.log")
+
+    return built.ref.apply(check)
 
 
 def test_image_needs_a_cluster(mocks: RecordingMocks, ctx: CompileContext) -> None:

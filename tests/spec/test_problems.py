@@ -465,10 +465,10 @@ CASES = [
         edits=[(PROJECT, "images:\n  registry: registry.gmac.io/gmac\n", "")],
     ),
     Case(
-        "image build without repo",
+        "cluster image build without repo",
         [
-            "specs/services/api.yaml:5:9: image.build: an image is built from the service's "
-            "repository: add 'repo'"
+            "specs/services/api.yaml:5:22: image.builder: the cluster builder builds from the "
+            "service's repository: add 'repo', or build with builder 'local'"
         ],
         edits=[
             (
