@@ -23,7 +23,6 @@ from gmac.engine.settings import (
     personal_workspace,
     stack_settings_path,
 )
-from gmac.engine.stack import StackSession
 from gmac.errors import UsageError
 from gmac.load.files import display_path
 from gmac.validate import Spec, validate_directory
@@ -88,5 +87,7 @@ def init_stack(specs: Path, env: str) -> StackInit:
     if is_shared(spec):
         _check_passphrase(env)
     settings = engine_settings_for(spec, root)
+    from gmac.engine.stack import StackSession  # noqa: PLC0415 (Pulumi: only this command)
+
     StackSession(settings, env, lambda: None, require_toolchain()).stack()
     return StackInit(env, settings_path, created=not existed)

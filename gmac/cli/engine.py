@@ -80,6 +80,13 @@ def plan(
             "it rolls (repeatable; `gmac secrets rotate` carries it out).",
         ),
     ] = [],  # noqa: B006 - typer reads the default, never mutates it
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Run the engine even when the no-change record says nothing has changed.",
+        ),
+    ] = False,
 ) -> None:
     """Preview what apply would change. Exit 0: no changes, 2: changes, 1: error."""
 
@@ -91,7 +98,8 @@ def plan(
             adopting = RunRequest(specs=specs, env=env)
             return _plan_adopting(adopting, as_json, json_out, markdown_out, out_file)
         with err.status(f"previewing {env}…", spinner="dots"):
-            result = preview(RunRequest(specs=specs, env=env, rotate=tuple(rotate)))
+            request = RunRequest(specs=specs, env=env, rotate=tuple(rotate))
+            result = preview(request, use_record=not no_cache)
         if as_json:
             sys.stdout.write(render_json(result) + "\n")
         else:

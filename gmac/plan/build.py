@@ -12,7 +12,6 @@ from typing import Any
 from gmac.engine.steps import SECRET_MASK, StepRecord
 from gmac.plan.counting import in_plan
 from gmac.plan.value import Change, Plan, PropertyChange, short_type
-from gmac.providers import ADOPT_INPUT
 
 # Pulumi emits several steps for one replacement; the plan shows it once, as "replace".
 _OP_ALIASES = {
@@ -110,7 +109,13 @@ def _op(step: StepRecord) -> str | None:
     """The plan's word for a step. A create that takes over a live object (the `adopt` input
     of gmac's providers, which adopt in their create: gmac.providers._adopt) is an import."""
     op = _OP_ALIASES.get(step.op, step.op)
-    if op == "create" and (step.new_inputs or {}).get(ADOPT_INPUT):
+    if op != "create":
+        return op
+    # Imported here: the providers bring Pulumi, which a plan answered from its no-change
+    # record (gmac.app.operations.no_change) does without.
+    from gmac.providers import ADOPT_INPUT  # noqa: PLC0415
+
+    if (step.new_inputs or {}).get(ADOPT_INPUT):
         return "import"
     return op
 

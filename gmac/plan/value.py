@@ -74,11 +74,24 @@ class Change:
 
 
 @dataclass(frozen=True)
+class RecordOrigin:
+    """Where a plan answered without the engine came from: the no-change record left by a
+    plan or an apply (gmac.app.operations.no_change), and when that run was."""
+
+    command: str
+    at: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"command": self.command, "at": self.at}
+
+
+@dataclass(frozen=True)
 class Plan:
     environment: str
     changes: tuple[Change, ...]
     unchanged: int = 0
     diagnostics: tuple[str, ...] = field(default=())
+    origin: RecordOrigin | None = None  # None: the engine's own preview
 
     @property
     def has_changes(self) -> bool:
@@ -97,6 +110,7 @@ class Plan:
             "summary": self.counts(),
             "changes": [change.as_dict() for change in self.changes],
             "diagnostics": list(self.diagnostics),
+            "from_record": self.origin.as_dict() if self.origin is not None else None,
         }
 
 
@@ -118,9 +132,11 @@ def plan_from_dict(data: Mapping[str, Any]) -> Plan:
         )
         for item in data.get("changes", [])
     )
+    origin = data.get("from_record")
     return Plan(
         str(data["environment"]),
         changes,
         unchanged=int(data["summary"]["same"]),
         diagnostics=tuple(data.get("diagnostics", [])),
+        origin=RecordOrigin(str(origin["command"]), str(origin["at"])) if origin else None,
     )

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from gmac.app.pr_comments import marker
 from gmac.plan import CHANGE_OPS, SECRET_MASK, Change, Plan, short_type
 
 SYMBOLS = {
@@ -59,6 +58,12 @@ def _describe(change: Change, sep: str = "; ") -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.counts()
+    if not plan.has_changes and plan.origin is not None:
+        return (
+            f"{plan.environment}: no changes ({counts['same']} resources up to date), answered "
+            f"from the record of the {plan.origin.command} at {plan.origin.at}: nothing it "
+            "depends on has changed since, so the engine did not run (--no-cache runs it)"
+        )
     if not plan.has_changes:
         return f"{plan.environment}: no changes ({counts['same']} resources up to date)"
     words = [f"{counts[op]} to {op}" for op in CHANGE_OPS if counts[op]]
@@ -173,5 +178,9 @@ def _cut(lines: list[str], limit: int) -> str:
 
 def comment_body(plan: Plan) -> str:
     """A stack's pull-request comment: its marker (gmac.app.pr_comments), then the plan."""
+    # Imported here: gmac.app.pr_comments brings the HTTP clients, which a plan printed as a
+    # table or as JSON never needs.
+    from gmac.app.pr_comments import marker  # noqa: PLC0415
+
     head = marker(plan.environment) + "\n"
     return head + render_markdown(plan, limit=MARKDOWN_LIMIT - len(head))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from gmac.app.cluster_watch import cluster_watch
+from gmac.app.operations.no_change import look_up, remember
 from gmac.app.operations.protection import refuse_destructive
 from gmac.app.operations.request import RunRequest
 from gmac.app.operations.run import PreparedRun, prepare
@@ -13,11 +14,18 @@ from gmac.app.operations.saved import check_saved
 from gmac.app.operations.state import state_resources
 from gmac.app.operations.targets import target_urns, targeted
 from gmac.app.recording import recorded, require_durable_registry
-from gmac.app.run_secrets import store_environment
-from gmac.engine.stack import RunResult
+from gmac.app.run_secrets import secrets_for_run, store_environment
 from gmac.errors import ProtectedResourceError
-from gmac.plan import Change, Plan
+from gmac.plan import Change, Plan, counted
 from gmac.secrets import SecretStore, load_identities
+
+if TYPE_CHECKING:
+    from gmac.engine.stack import RunResult
+
+# Steps after which a resource is no longer in the state.
+_GONE = frozenset(
+    {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ def apply(
     require_durable_registry(request.root, ephemeral=ephemeral_registry)
     run = prepare(request, "apply")
     with run.session.exclusive("apply"):
+        lookup = look_up(run.inputs)  # what the next plan may answer from (no_change)
         previewed = run.call(run.session.preview)
         plan = targeted(run.plan(previewed), previewed.steps, request.targets)
         if saved is not None:
@@ -53,10 +62,14 @@ def apply(
             from gmac.app.adopt import refuse_existing  # noqa: PLC0415 (it imports this module)
 
             refuse_existing(run, plan)
+        if not plan.has_changes and lookup is not None:
+            remember(lookup, plan, "apply")
         if not plan.has_changes or not confirm(plan):
             return ApplyOutcome(plan, applied=False)
         targets = target_urns(previewed.steps, request.targets) if request.targets else []
         kubernetes = run.spec.environment.kubernetes
+        from gmac.app.cluster_watch import cluster_watch  # noqa: PLC0415 (the cluster client)
+
         with (
             recorded(request.root, run.spec, "apply", run.actor, plan),
             cluster_watch(kubernetes, request.root, request.env, run.session.interrupt),
@@ -64,7 +77,35 @@ def apply(
             result = run.call(run.session.up, targets)
         if run.migrated_secrets:
             forget_migrated(run)
+        elif lookup is not None:
+            record_applied(run, previewed, result)
     return ApplyOutcome(plan, applied=True, result=result)
+
+
+def record_applied(run: PreparedRun, previewed: RunResult, result: RunResult) -> None:
+    """Leave the record a plan right after this update would answer from: nothing to do,
+    every resource the update left in the state up to date, with the plan's own warnings.
+
+    The key is the next plan's: the state as the update left it, the secrets as a plan reads
+    them (an apply may have created the user's identity, which a plan does not). Were they
+    changed while the update ran, what the state holds may not be what a plan reads: then
+    there is no record."""
+    inputs = run.inputs
+    seen = secrets_for_run(inputs.request.specs, inputs.spec)
+    if (seen.values, seen.sealed, seen.seal_recipients, seen.missing) != (
+        dict(inputs.values),
+        inputs.secrets.sealed,
+        inputs.secrets.seal_recipients,
+        inputs.secrets.missing,
+    ):
+        return
+    as_planned = PreparedRun(replace(inputs, secrets=seen, values=seen.values), run.session)
+    lookup = look_up(as_planned.inputs)
+    if lookup is None:
+        return
+    kept = {step.urn for step in result.steps if counted(step.type) and step.op not in _GONE}
+    diagnostics = as_planned.plan(previewed).diagnostics
+    remember(lookup, Plan(run.env, (), unchanged=len(kept), diagnostics=diagnostics), "apply")
 
 
 def forget_migrated(run: PreparedRun) -> None:

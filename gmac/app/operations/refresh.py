@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gmac.app.operations.request import RunRequest
 from gmac.app.operations.run import PreparedRun, prepare
 from gmac.app.operations.state import state_resources
 from gmac.app.recording import record_drift
-from gmac.engine.stack import RunResult, StackOptions
 from gmac.plan import Plan
+
+if TYPE_CHECKING:
+    from gmac.engine.stack import RunResult, StackOptions
 
 
 def drift(request: RunRequest) -> Plan:

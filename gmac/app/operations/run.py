@@ -1,5 +1,6 @@
-"""A run prepared for the engine: the spec validated, the actor authorized, the secrets
-resolved, the program compiled and the stack session opened, in that order, by `prepare`.
+"""A run prepared for the engine: its inputs gathered (gmac.app.operations.inputs: the spec
+validated, the actor authorized, the secrets resolved), then the program compiled and the
+stack session opened, by `prepare`.
 
 Preparing is explicit work with an effect (an access refusal is audited), so it is a function
 called once per command, not a constructor. It reads secrets and writes none: a plan leaves
@@ -10,42 +11,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from components.context import CompileContext
-from gmac.app.actor import Actor, current_actor
+from gmac.app.actor import Actor
+from gmac.app.operations.inputs import RunInputs, gather
 from gmac.app.operations.request import RunRequest
 from gmac.app.operations.rotation import rotation_urns
-from gmac.app.recording import authorize_action
-from gmac.app.run_secrets import RunSecrets, secrets_for_run, variable_name
-from gmac.app.stacks import check_shared_stack, engine_settings_for
+from gmac.app.run_secrets import variable_name
 from gmac.app.toolchain import require_toolchain
-from gmac.engine.program import make_program
-from gmac.engine.stack import RunResult, StackOptions, StackSession
 from gmac.errors import GmacError
 from gmac.plan import Plan, build_plan
-from gmac.validate import Spec, validate_directory
+from gmac.validate import Spec
 
-# Destroy and unlock run no program: they decrypt nothing.
-_NO_SECRETS = frozenset({"destroy", "unlock"})
-_AUTHORIZED = frozenset({"apply", "destroy"})
+if TYPE_CHECKING:
+    from gmac.engine.stack import RunResult, StackOptions, StackSession
 
 
 @dataclass
 class PreparedRun:
-    request: RunRequest
-    spec: Spec
-    actor: Actor
+    inputs: RunInputs
     session: StackSession
     failures: list[GmacError] = field(default_factory=list)
-    missing_secrets: list[str] = field(default_factory=list)
-    # Generated values still in the store (after `gmac secrets migrate`): apply carries them
-    # into the state, then removes them from the store.
-    migrated_secrets: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+
+    @property
+    def request(self) -> RunRequest:
+        return self.inputs.request
+
+    @property
+    def spec(self) -> Spec:
+        return self.inputs.spec
+
+    @property
+    def actor(self) -> Actor:
+        return self.inputs.actor
 
     @property
     def env(self) -> str:
         return self.request.env
+
+    @property
+    def missing_secrets(self) -> list[str]:
+        return self.inputs.secrets.missing
+
+    @property
+    def migrated_secrets(self) -> list[str]:
+        """Generated values still in the store (after `gmac secrets migrate`): apply carries
+        them into the state, then removes them from the store."""
+        return self.inputs.secrets.migrated
+
+    @property
+    def notes(self) -> list[str]:
+        return self.inputs.secrets.notes
 
     def used_secrets(self) -> set[str]:
         return {name for service in self.spec.services for name in service.secrets}
@@ -55,6 +71,8 @@ class PreparedRun:
     ) -> RunResult:
         """Run one engine operation; a compile failure surfaces as itself, not as the
         engine's wrapped text."""
+        from gmac.engine.stack import StackOptions  # noqa: PLC0415 (see `start`)
+
         replace = rotation_urns(self.spec, self.request.rotate)
         options = StackOptions(targets=targets, listener=self.request.listener, replace=replace)
         try:
@@ -79,34 +97,26 @@ class PreparedRun:
         return build_plan(self.env, result.steps, [*self.notes, *warnings, *result.diagnostics])
 
 
-def prepare(request: RunRequest, action: str | None = None) -> PreparedRun:
-    spec = (
-        request.load_spec()
-        if request.load_spec is not None
-        else validate_directory(request.specs, request.env)[request.env]
-    )
-    # apply and destroy follow the project's `access` rules (gmac.app.access).
-    actor = (
-        authorize_action(request.specs, spec, action) if action in _AUTHORIZED else current_actor()
-    )
-    if action != "unlock":
-        check_shared_stack(spec, request.root)
-    values = request.secret_values
-    found = RunSecrets({}, [], {})
-    # From the secret store, GMAC_SECRET_<NAME> overriding.
-    if values is None and action not in _NO_SECRETS:
-        found = secrets_for_run(request.specs, spec, make_identity=action == "apply")
-        values = found.values
+def start(inputs: RunInputs) -> PreparedRun:
+    """The program compiled from `inputs` and the stack session that runs it."""
+    # Imported here, not at the top: Pulumi, its Kubernetes SDK and the components are most of
+    # a command's start-up, which a plan answered from its record does without.
+    from components.context import CompileContext  # noqa: PLC0415
+    from gmac.engine.program import make_program  # noqa: PLC0415
+    from gmac.engine.stack import StackSession  # noqa: PLC0415
+
+    found = inputs.secrets
     failures: list[GmacError] = []
     ctx = CompileContext(
-        spec,
-        secret_values=values or {},
+        inputs.spec,
+        secret_values=inputs.values,
         sealed_secrets=found.sealed,
         seal_recipients=found.seal_recipients,
     )
-    settings = engine_settings_for(spec, request.root)
-    program = make_program(ctx, request.root, failures)
-    session = StackSession(settings, request.env, program, require_toolchain())
-    return PreparedRun(
-        request, spec, actor, session, failures, found.missing, found.migrated, found.notes
-    )
+    program = make_program(ctx, inputs.request.root, failures)
+    session = StackSession(inputs.settings, inputs.request.env, program, require_toolchain())
+    return PreparedRun(inputs, session, failures)
+
+
+def prepare(request: RunRequest, action: str | None = None) -> PreparedRun:
+    return start(gather(request, action))

@@ -1,0 +1,106 @@
+"""A no-change plan without the engine: the record of the last plan that found no changes,
+or of the last apply, and whether the plan at hand would see what it saw.
+
+Decisions worth knowing:
+- The record holds the key of what that run saw (gmac.app.operations.plan_key: every part
+  an HMAC under a key derived from the stack's passphrase) and the plan it answered. A plan
+  whose key is the same in every part answers that plan, saying so, without starting the
+  engine; any part that differs, or no record at all, and the engine runs as always.
+- It lives beside the state (gmac.engine.plan_records), so a CI job, a laptop and a
+  scheduled plan sharing the state share it too. Backends without a checkpoint gmac can read
+  keep none.
+- Only a plan with no changes is recorded, and only when the state did not change while the
+  engine ran (another apply at the same moment): its key names the state it was compared
+  with. An apply records, under the key the next plan will have, the state it has just
+  written, once the whole program was applied (not one `--target`, not a rotation).
+- `--no-cache` runs the engine and records anew; refresh, drift and apply always run it.
+- A record that cannot be read is no record; one that cannot be written is a note on the
+  plan, never a failure: the record only saves time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from gmac.app.operations.inputs import RunInputs
+from gmac.app.operations.plan_key import differing, plan_key
+from gmac.engine.plan_records import RecordStore, record_store
+from gmac.errors import GmacError
+from gmac.plan import Plan, RecordOrigin, plan_from_dict
+
+PROJECT = "gmac"  # the Pulumi project every stack belongs to (gmac.engine.stack)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The record's store, the key of the plan at hand and what the store held."""
+
+    inputs: RunInputs = field(repr=False)
+    store: RecordStore
+    key: dict[str, str]
+    state: str  # the state's version when the key was taken
+    found: dict[str, object] | None
+
+    @property
+    def answer(self) -> Plan | None:
+        """The recorded plan, when the record's key is the key of this plan."""
+        if self.found is None or self.found.get("key") != self.key:
+            return None
+        plan, origin = self.found.get("plan"), self.found.get("origin")
+        if not isinstance(plan, dict) or not isinstance(origin, dict):
+            return None
+        try:
+            recorded = plan_from_dict(plan)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if recorded.has_changes:
+            return None
+        made = RecordOrigin(str(origin.get("command", "")), str(origin.get("at", "")))
+        return replace(recorded, origin=made)
+
+    def changed(self) -> list[str]:
+        """The parts of the key that differ from the record's."""
+        key = self.found.get("key") if self.found else None
+        return differing(self.key, key if isinstance(key, dict) else {})
+
+
+def look_up(inputs: RunInputs) -> Lookup | None:
+    """The record of `inputs`' stack and the key of a plan of them; None where the backend
+    keeps no record or the run is not of the whole program (targets, rotations)."""
+    if inputs.request.targets or inputs.request.rotate:
+        return None
+    store = record_store(inputs.settings.backend_url, PROJECT, inputs.request.env)
+    if store is None:
+        return None
+    state = store.state_version()
+    key = plan_key(inputs, state)
+    try:
+        text = store.read()
+        found = json.loads(text) if text is not None else None
+    except (GmacError, ValueError):
+        found = None
+    return Lookup(inputs, store, key, state, found if isinstance(found, dict) else None)
+
+
+def remember(lookup: Lookup, plan: Plan, command: str) -> Plan:
+    """Record `plan` under `lookup`'s key if it has no changes; the plan, with a note if the
+    record could not be written. The state must still be as the key found it: a plan that
+    another run's update overtook answered about the state before."""
+    if plan.has_changes:
+        return plan
+    try:
+        if lookup.store.state_version() != lookup.state:
+            return plan
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        record = {
+            "key": lookup.key,
+            "plan": replace(plan, origin=None).as_dict(),
+            "origin": {"command": command, "at": at},
+        }
+        lookup.store.write(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    except GmacError as error:
+        note = f"the no-change record could not be kept ({error}); the next plan runs the engine"
+        return replace(plan, diagnostics=(*plan.diagnostics, note))
+    return plan
