@@ -53,4 +53,4 @@ def adopt(
             _write(markdown_out, render_markdown(report))
         return 0 if report.ready else 1
 
-    run_command(body)
+    run_command(body, as_json=as_json)
