@@ -17,6 +17,7 @@ from gmac.app.operations import (
 from gmac.app.preview_spec import DEFAULT_BASE, preview_name, preview_number, preview_spec
 from gmac.engine.settings import engine_settings
 from gmac.engine.workspace import remove_stack, stack_names
+from gmac.errors import EngineError
 from gmac.plan import Plan
 from gmac.validate import validate_directory
 
@@ -42,13 +43,42 @@ def up(target: PreviewTarget) -> ApplyOutcome:
     return apply(target.request(), confirm=lambda _plan: True)
 
 
-def down(target: PreviewTarget) -> ApplyOutcome:
-    """Destroy the preview's resources, then forget its stack."""
-    outcome = destroy(target.request(), confirm=lambda _plan: True)
-    root = target.specs.resolve().parent
-    project = validate_directory(target.specs, target.base)[target.base].project
-    remove_stack(engine_settings(root, project), require_toolchain(), preview_name(target.number))
-    return outcome
+@dataclass(frozen=True)
+class PreviewDown:
+    plan: Plan  # what was destroyed
+    left_behind: str = ""  # forced: why the destroy failed, and what may still run
+
+
+def down(target: PreviewTarget, *, force: bool = False) -> PreviewDown:
+    """Destroy the preview's resources, then forget its stack. A preview whose destroy fails
+    (its `up` failed half-way, its cluster is gone) is removed all the same with `force`:
+    its stack is forgotten and what it made is left where it runs, said in `left_behind`."""
+    name = preview_name(target.number)
+    spec = validate_directory(target.specs, target.base)[target.base]
+    settings = engine_settings(target.specs.resolve().parent, spec.project)
+    again = f"`gmac preview down --pr {target.number} --force`"
+    try:
+        outcome = destroy(target.request(), confirm=lambda _plan: True)
+    except EngineError as error:
+        if not force:
+            raise EngineError(
+                f"{error}\n{again} removes the preview all the same, leaving what it made where "
+                "it runs"
+            ) from None
+        remove_stack(settings, require_toolchain(), name, force=True)
+        where = spec.environment.kubernetes
+        place = (
+            f"namespace '{where.namespace}-{name}' of context '{where.context}'"
+            if where.render_to is None
+            else "its rendered files"
+        )
+        why = str(error).splitlines()[-1]
+        return PreviewDown(Plan(name, ()), left_behind=f"the destroy failed ({why}); {place}")
+    try:
+        remove_stack(settings, require_toolchain(), name, force=force)
+    except EngineError as error:
+        raise EngineError(f"{error}\n{again} removes it all the same") from None
+    return PreviewDown(outcome.plan)
 
 
 def previews(specs: Path, base: str = DEFAULT_BASE) -> list[int]:
@@ -65,6 +95,6 @@ def cleanup(
     removed = []
     for number in previews(specs, base):
         if not is_open(number):
-            outcome = down(PreviewTarget(specs, number, base))
-            removed.append((number, outcome.plan))
+            gone = down(PreviewTarget(specs, number, base))
+            removed.append((number, gone.plan))
     return removed

@@ -9,7 +9,7 @@ import typer
 from gmac.cli.options import DEFAULT_SPECS, JsonOption, SpecsOption
 from gmac.cli.pr import ForgeOption, GiteaUrlOption, GitHubApiUrlOption, RepoOption
 from gmac.cli.run import run_command
-from gmac.render.console import out, print_json
+from gmac.render.console import err, out, print_json
 
 app = typer.Typer(
     name="preview", help="Preview environments for pull requests.", no_args_is_help=True
@@ -36,15 +36,31 @@ def up(pr: PrOption, specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "sta
 
 
 @app.command("down")
-def down(pr: PrOption, specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "staging") -> None:
+def down(
+    pr: PrOption,
+    specs: SpecsOption = DEFAULT_SPECS,
+    base: BaseOption = "staging",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="When the destroy fails (an `up` that failed half-way, a cluster gone), "
+            "remove the preview all the same, leaving what it made where it runs.",
+        ),
+    ] = False,
+) -> None:
     """Destroy the preview environment of pull request PR and forget its stack."""
 
     def body() -> None:
         from gmac.app.previews import PreviewTarget, down
         from gmac.render.progress import step_lines
 
-        outcome = down(PreviewTarget(specs, pr, base, listener=step_lines()))
-        out.print(f"pr-{pr}: destroyed {len(outcome.plan.changes)} resources")
+        gone = down(PreviewTarget(specs, pr, base, listener=step_lines()), force=force)
+        if gone.left_behind:
+            err.print(f"warning: pr-{pr}: {gone.left_behind} may still hold what it made")
+            out.print(f"pr-{pr}: removed; its stack is forgotten")
+            return
+        out.print(f"pr-{pr}: destroyed {len(gone.plan.changes)} resources")
 
     run_command(body)
 

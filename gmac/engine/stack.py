@@ -84,6 +84,16 @@ class StackSession:
             raise self._error(error, "open the stack") from None
         return self._stack
 
+    def exported_resources(self) -> list[dict[str, Any]]:
+        """The resources of the stack's state, as `pulumi stack export` gives them; a state
+        the CLI cannot read (a wrong passphrase) fails as any engine command does."""
+        try:
+            exported = self.stack().export_stack().deployment or {}
+        except auto.errors.CommandError as error:
+            raise self._error(error, "read the state") from None
+        resources = exported.get("resources", []) if isinstance(exported, dict) else []
+        return [resource for resource in resources if isinstance(resource, dict)]
+
     def _checkpoint(self) -> Checkpoint | None:
         state = self._state_dir()
         return Checkpoint(state, PROJECT_NAME_FALLBACK, self._env) if state else None

@@ -50,10 +50,13 @@ def stack_names(settings: EngineSettings, toolchain: Toolchain) -> list[str]:
         ) from None
 
 
-def remove_stack(settings: EngineSettings, toolchain: Toolchain, name: str) -> None:
-    """Forget an emptied stack (its resources must be destroyed first)."""
+def remove_stack(
+    settings: EngineSettings, toolchain: Toolchain, name: str, *, force: bool = False
+) -> None:
+    """Forget an emptied stack (its resources must be destroyed first), or with `force` one
+    that still records resources (`pulumi stack rm --force`: they are left where they run)."""
     try:
-        open_workspace(settings, toolchain).remove_stack(name)
+        open_workspace(settings, toolchain).remove_stack(name, force=force)
     except auto.errors.StackNotFoundError:
         return
     except auto.errors.CommandError as error:

@@ -10,10 +10,8 @@ from gmac.plan import build_plan, counted
 def state_resources(run: PreparedRun) -> list[tuple[str, str, str, str]]:
     """(urn, type, name, component) of every resource in the state that counts as one
     (gmac.plan.counting: the stack itself and the providers are left out)."""
-    exported = run.session.stack().export_stack().deployment or {}
-    resources = exported.get("resources", []) if isinstance(exported, dict) else []
     found = []
-    for resource in resources:
+    for resource in run.session.exported_resources():
         type_ = str(resource.get("type", ""))
         if not counted(type_):
             continue
