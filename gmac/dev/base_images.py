@@ -28,13 +28,15 @@ image already in the storage is not made again (`--force` remakes them).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from gmac.clients.buildah import Buildah
@@ -258,12 +260,31 @@ def missing(buildah: Buildah) -> list[str]:
     return [name for name in BASE_IMAGES if not buildah.has_image(name)]
 
 
+@contextmanager
+def _making(buildah: Buildah) -> Iterator[None]:
+    """Held while base images are made in `buildah`'s storage: two processes sharing it (two
+    test workers, a test run and `python -m gmac.dev.base_images`) make them once, in turn."""
+    buildah.root.mkdir(parents=True, exist_ok=True)
+    with (buildah.root / "base-images.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure(
     buildah: Buildah | None = None, progress: Progress = print, force: bool = False
 ) -> dict[str, float]:
     """Makes the base images the storage does not have yet; seconds each one took."""
     buildah = buildah or Buildah.found()
-    wanted = list(BASE_IMAGES) if force else missing(buildah)
+    if not force and not missing(buildah):
+        return {}
+    with _making(buildah):  # another process may have made them while this one waited
+        return _make(buildah, list(BASE_IMAGES) if force else missing(buildah), progress)
+
+
+def _make(buildah: Buildah, wanted: list[str], progress: Progress) -> dict[str, float]:
     timings: dict[str, float] = {}
     if not wanted:
         return timings
