@@ -72,8 +72,28 @@ def test_a_turso_database_made_by_hand_is_adopted_then_managed(
     )
     assert turso_stand_in.called("create_database_token") == []
 
-    # Found by name; nothing of it differs from the spec.
-    report = project.ok("adopt", "--env", ENV, "--json", timeout=600).json()
+    # Bad input: an `adopt:` key that names no resource of the document, at its line.
+    project.edit(TURSO, "credentials:", "adopt: {turso-db-registy: x}\ncredentials:")
+    wrong = project.run("adopt", "--env", ENV, timeout=600)
+    assert wrong.code == 1, str(wrong)
+    (line,) = [line for line in wrong.stderr.splitlines() if "turso-db-registy" in line]
+    assert "turso.yaml:6:" in line, wrong.stderr  # the key's line in the file
+    assert line.endswith(
+        ": adopt.turso-db-registy: no Gitea, Stripe or Turso resource 'turso-db-registy' in "
+        "integration 'turso' (did you mean 'turso-db-registry'?) "
+        "(its resources: turso-db-registry)"
+    ), wrong.stderr
+    project.edit(TURSO, "adopt: {turso-db-registy: x}\n", "")
+
+    # Found by name; nothing of it differs from the spec. The report also as Markdown.
+    markdown = tmp_path / "adopt.md"
+    report = project.ok(
+        "adopt", "--env", ENV, "--json", "--markdown-out", str(markdown), timeout=600
+    ).json()
+    comment = markdown.read_text(encoding="utf-8")
+    assert comment.startswith("## gmac adopt\n"), comment
+    (row,) = [row for row in comment.splitlines() if "turso-db-registry" in row]
+    assert row.startswith("| found | ") and f"Turso database {ORG}/registry | by name |" in row
     (database,) = [r for r in report["resources"] if r["name"] == "turso-db-registry"]
     assert (database["status"], database["id"], database["how"]) == ("found", db_id, "by name")
     assert (database["changes"], database["then"]) == ([], "")
