@@ -18,6 +18,7 @@ from gmac import __version__
 from gmac.cli import (
     adopt,
     alerts,
+    build,
     dev,
     engine,
     health,
@@ -74,6 +75,7 @@ for module in (
     spec,
     engine,
     adopt,
+    build,
     stack,
     status,
     metrics,

@@ -1,8 +1,11 @@
-"""Progress of a long run on standard error: a line per resource step as it finishes."""
+"""Progress of a long run on standard error: a line per resource step as it finishes, a line
+per stage of a build, and the build's own output as it comes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from rich.markup import escape
 
 from gmac.engine.steps import StepRecord
 from gmac.render.console import err
@@ -27,3 +30,13 @@ def step_lines() -> Callable[[StepRecord, str], None]:
 
 def line(text: str) -> None:
     err.print(text, markup=False)
+
+
+def stage(text: str) -> None:
+    """One stage of a long piece of work (an image build's step), as a progress line."""
+    err.print(f"[cyan]▸[/] {escape(text)}", markup=True)
+
+
+def output(text: str) -> None:
+    """A line of a tool's own output (a build's), streamed as it comes, dimmed."""
+    err.print(text, markup=False, style="dim")

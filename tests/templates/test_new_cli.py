@@ -54,6 +54,7 @@ def test_new_service_with_flags_validates_and_compiles(project: Path) -> None:
         "name": "orders",
         "template": "go-api",
         "repo": {"default_branch": "main", "initial_files": "services/orders"},
+        "image": {"build": True, "context": "services/orders"},
         "port": 8081,
         "health": {"path": "/healthz"},
         "environments": ["staging", "production"],
