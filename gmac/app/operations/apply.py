@@ -13,7 +13,6 @@ from gmac.app.operations.run import PreparedRun, prepare
 from gmac.app.operations.saved import check_saved
 from gmac.app.operations.state import state_resources
 from gmac.app.operations.targets import target_urns, targeted
-from gmac.app.recording import recorded, require_durable_registry
 from gmac.app.run_secrets import secrets_for_run, store_environment
 from gmac.errors import ProtectedResourceError
 from gmac.plan import Change, Plan, counted
@@ -48,6 +47,10 @@ def apply(
     The stack stays locked from the preview to the end of the update, so what was
     confirmed is what runs, and a second apply fails at once. In CI, a registry on the
     runner's disk is refused first, unless `ephemeral_registry` (gmac.app.recording)."""
+    # Imported here, as in destroy: the registry is no concern of a plan, which imports this
+    # module too (gmac.app.operations).
+    from gmac.app.recording import recorded, require_durable_registry  # noqa: PLC0415
+
     require_durable_registry(request.root, ephemeral=ephemeral_registry)
     run = prepare(request, "apply")
     with run.session.exclusive("apply"):
@@ -126,6 +129,8 @@ def destroy(
     allow_destroy: bool = False,
     ephemeral_registry: bool = False,
 ) -> ApplyOutcome:
+    from gmac.app.recording import recorded, require_durable_registry  # noqa: PLC0415
+
     require_durable_registry(request.root, ephemeral=ephemeral_registry)
     run = prepare(request, "destroy")
     if run.spec.environment.protect and not allow_destroy:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from gmac.app.operations.request import RunRequest
 from gmac.app.operations.run import PreparedRun, prepare
 from gmac.app.operations.state import state_resources
-from gmac.app.recording import record_drift
 from gmac.plan import Plan
 
 if TYPE_CHECKING:
@@ -17,6 +16,8 @@ if TYPE_CHECKING:
 
 def drift(request: RunRequest) -> Plan:
     """What refresh would change in the state to match the live resources (nothing written)."""
+    from gmac.app.recording import record_drift  # noqa: PLC0415 (the registry: see apply)
+
     run = prepare(request)
     found = _refresh(run, preview_only=True)
     record_drift(request.root, request.env, found)
