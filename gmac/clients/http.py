@@ -45,6 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from gmac.clients import usage
+from gmac.clients.pool import pooled_client
 from gmac.errors import IntegrationError
 
 DEFAULT_TIMEOUT = 30.0
@@ -233,34 +234,32 @@ class Exchange:
 
     @usage.counted
     def run(self) -> httpx.Response:
-        verify = _default_tls() if self.verify is True else self.verify
-        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT))
-        limiter = rate_limiter(self.service)
-        attempt = 0
-        with httpx.Client(timeout=timeout, verify=verify) as client:
-            while True:
-                attempt += 1
-                limiter.acquire()
-                outcome = self._attempt(client)
-                last = attempt >= self.retry.attempts
-                if isinstance(outcome, httpx.Response):
-                    status = outcome.status_code
-                    if status < 500 and status not in _ALWAYS_RETRIED:
-                        return outcome
-                    repeat = status in _ALWAYS_RETRIED or self.safe_to_repeat()
-                    if not repeat or last:
-                        return outcome  # the caller turns it into its own error
-                    retry_after = retry_after_seconds(outcome.headers.get("Retry-After"))
-                    reason = f"{self.what}: answered {status}"
-                else:
-                    failure, repeat = outcome
-                    if not repeat or last:
-                        raise self._final(failure, attempt)
-                    retry_after = None
-                    reason = str(failure)
-                if self.on_retry is not None:
-                    self.on_retry(attempt, reason)
-                _sleep(self.retry.delay(attempt, retry_after))
+        limiter, attempt = rate_limiter(self.service), 0
+        # One client per service in this process (gmac.clients.pool): its connections are kept.
+        client = pooled_client(self.service, _default_tls() if self.verify is True else self.verify)
+        while True:
+            attempt += 1
+            limiter.acquire()
+            outcome = self._attempt(client)
+            last = attempt >= self.retry.attempts
+            if isinstance(outcome, httpx.Response):
+                status = outcome.status_code
+                if status < 500 and status not in _ALWAYS_RETRIED:
+                    return outcome
+                repeat = status in _ALWAYS_RETRIED or self.safe_to_repeat()
+                if not repeat or last:
+                    return outcome  # the caller turns it into its own error
+                retry_after = retry_after_seconds(outcome.headers.get("Retry-After"))
+                reason = f"{self.what}: answered {status}"
+            else:
+                failure, repeat = outcome
+                if not repeat or last:
+                    raise self._final(failure, attempt)
+                retry_after = None
+                reason = str(failure)
+            if self.on_retry is not None:
+                self.on_retry(attempt, reason)
+            _sleep(self.retry.delay(attempt, retry_after))
 
     def _attempt(self, client: httpx.Client) -> httpx.Response | tuple[IntegrationError, bool]:
         """The answer, or the failure and whether trying again is safe."""
@@ -272,6 +271,7 @@ class Exchange:
                 content=self.content,
                 params=self.params,
                 headers=self.headers,
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT)),
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             return self._unreachable(error), True  # nothing reached the server
