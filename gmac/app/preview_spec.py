@@ -4,13 +4,15 @@
 namespace (`gmac-staging-pr-12`), host names under `pr-12.<base domain>`, the base's
 per-environment values where it has none, then cheaper defaults: one replica, no autoscaler.
 It creates no repositories, Stripe or Turso resources (integrations are offline: it shares
-the base's) and runs the images tagged `pr-N`. It is never protected: a preview is meant to
+the base's) and builds its images from the pull request (tag `pr-N`), or reuses the base's
+(gmac.app.preview_images). It is never protected: a preview is meant to
 be destroyed when its pull request closes.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +48,8 @@ def _preview_environment(base: dict[str, Any], base_name: str, name: str, projec
     # Repositories, Stripe and Turso belong to the base environment: a preview shares them
     # and deploys the images CI built for the pull request.
     environment["integrations"] = "offline"
+    # Its images are its own, though: built from the pull request (gmac.app.preview_images).
+    environment["build_images"] = True
     kubernetes = environment.setdefault("kubernetes", {})
     if isinstance(kubernetes, dict):
         namespace = kubernetes.get("namespace") or project
@@ -84,7 +88,7 @@ def cheaper(spec: Spec) -> Spec:
         service.model_copy(update={"replicas": min(service.replicas, 1), "autoscale": None})
         for service in spec.services
     )
-    return Spec(spec.env, spec.project, services, spec.integrations, spec.variables, spec.documents)
+    return dataclasses.replace(spec, services=services)
 
 
 def preview_spec(specs: Path, number: int, base: str = DEFAULT_BASE) -> Spec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from gmac.app.operations import (
     destroy,
     require_toolchain,
 )
+from gmac.app.preview_images import base_images, decide
 from gmac.app.preview_spec import DEFAULT_BASE, preview_name, preview_number, preview_spec
 from gmac.engine.settings import engine_settings
 from gmac.engine.workspace import remove_stack, stack_names
@@ -28,6 +30,7 @@ class PreviewTarget:
     number: int
     base: str = DEFAULT_BASE
     listener: ProgressListener | None = None
+    on_note: Callable[[str], None] | None = None  # which image each service runs, and why
 
     def request(self) -> RunRequest:
         return RunRequest(
@@ -39,8 +42,18 @@ class PreviewTarget:
 
 
 def up(target: PreviewTarget) -> ApplyOutcome:
-    """Create or update the preview: no question asked, it is disposable by design."""
-    return apply(target.request(), confirm=lambda _plan: True)
+    """Create or update the preview: no question asked, it is disposable by design. Each
+    image is built from the pull request's checkout or reused from the base, as
+    gmac.app.preview_images decides; the decisions go to `on_note`."""
+    spec = preview_spec(target.specs, target.number, target.base)
+    if any(service.image is not None and service.image.build for service in spec.services):
+        recorded = base_images(target.specs, spec, target.base)
+        spec, decisions = decide(spec, target.base, target.number, recorded)
+        for decision in decisions:
+            if target.on_note is not None:
+                target.on_note(decision.line())
+    request = dataclasses.replace(target.request(), load_spec=lambda: spec)
+    return apply(request, confirm=lambda _plan: True)
 
 
 @dataclass(frozen=True)

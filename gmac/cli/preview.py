@@ -27,9 +27,9 @@ def up(pr: PrOption, specs: SpecsOption = DEFAULT_SPECS, base: BaseOption = "sta
     def body() -> None:
         from gmac.app.previews import PreviewTarget, up
         from gmac.render.plan import summary_line
-        from gmac.render.progress import step_lines
+        from gmac.render.progress import line, step_lines
 
-        outcome = up(PreviewTarget(specs, pr, base, listener=step_lines()))
+        outcome = up(PreviewTarget(specs, pr, base, listener=step_lines(), on_note=line))
         out.print(summary_line(outcome.plan), markup=False)
 
     run_command(body)
