@@ -13,7 +13,11 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
         return matches[0]
     # Abbreviations: 'prod' for 'production', 'k8s-staging' for 'staging' rarely, so prefix only.
     prefixed = [option for option in options if len(word) >= 3 and option.startswith(word)]
-    return prefixed[0] if len(prefixed) == 1 else None
+    if len(prefixed) == 1:
+        return prefixed[0]
+    # The other way round: 'environment' for 'env'.
+    spelt_out = [option for option in options if len(option) >= 3 and word.startswith(option)]
+    return spelt_out[0] if len(spelt_out) == 1 else None
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -23,6 +23,7 @@ def interpolate(
 ) -> tuple[Any, list[Problem]]:
     """`data` with every `{name}` replaced, and a problem for each unknown name."""
     problems: list[Problem] = []
+    known = ", ".join(f"{{{name}}}" for name in sorted(variables))
 
     def substitute(text: str, path: YamlPath) -> str:
         def replace(match: re.Match[str]) -> str:
@@ -33,7 +34,7 @@ def interpolate(
             dotted = ".".join(str(part) for part in path)
             near = closest(name, variables)
             hint = f" (did you mean '{{{near}}}'?)" if near else ""
-            message = f"unknown variable '{{{name}}}'{hint}"
+            message = f"unknown variable '{{{name}}}'{hint}; known: {known}"
             problems.append(Problem(source.file, line, column, dotted, message))
             return match.group(0)
 

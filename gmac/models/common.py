@@ -1,11 +1,13 @@
-"""Field types shared by every spec kind, each with a message that says what is expected."""
+"""Field types shared by every spec kind, each with a message that says what is expected.
+
+Each type that validation constrains says so in the JSON Schema too (a `pattern`, a
+`minimum`), so an editor flags what `gmac validate` refuses (gmac.models.checks).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -13,20 +15,79 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationInfo,
+    GetCoreSchemaHandler,
+    WithJsonSchema,
 )
-from pydantic_core import PydanticCustomError, PydanticUseDefault
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from gmac.suggest import did_you_mean
+from gmac.models.checks import Check, matching, schema_pattern
+from gmac.models.per_env import DEFAULT_KEY, PerEnv, pick_for_environment
+from gmac.models.urls import AnyUrl, Url, password_in_url, without_credentials
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_KEY",
+    "AnyUrl",
+    "PerEnv",
+    "Url",
+    "pick_for_environment",
+    "without_credentials",
+]
 
 API_VERSION = "gmac.io/v1"
-DEFAULT_KEY = "default"
+
+
+def _no_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "bool_for_number", "must be a number, not {shown}", {"shown": str(value).lower()}
+        )
+    return value
+
+
+def _strict_scalars(node: Any) -> None:
+    """In a core schema, wherever they sit (Optional, a union, a dict): every boolean strict,
+    and no integer taking a boolean (`replicas: true` is not 1)."""
+    if isinstance(node, list):
+        for item in node:
+            _strict_scalars(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "bool":
+        node["strict"] = True
+    elif node.get("type") == "int":
+        inner = dict(node)
+        node.clear()
+        node.update(core_schema.no_info_before_validator_function(_no_boolean, inner))
+        return
+    elif (
+        node.get("type") == "function-before"
+        and node.get("function", {}).get("function") is _no_boolean
+    ):
+        return  # a nested model's schema, done already
+    for value in node.values():
+        _strict_scalars(value)
 
 
 class SpecModel(BaseModel):
-    """Base of every spec model: unknown fields are errors, values never change after load."""
+    """Base of every spec model: unknown fields are errors, values never change after load,
+    a boolean is `true` or `false` only, and a number is not a boolean.
+
+    pydantic would read `tls: off`, `yes`, `0` or `"false"` as booleans, and `true` as 1;
+    YAML 1.2 (and so the reference) calls them text and numbers, and `tls: off` would quietly
+    turn TLS off.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[BaseModel], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = handler(source)
+        _strict_scalars(schema)
+        return schema
 
 
 def field_error(message: str, *at: str | int) -> PydanticCustomError:
@@ -38,19 +99,6 @@ def field_error(message: str, *at: str | int) -> PydanticCustomError:
     return PydanticCustomError("spec_rule", message, {"at": at})
 
 
-def _checked(pattern: str, error: str, describe: str) -> Callable[[str], str]:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise PydanticCustomError(
-                error, "'{value}' is not {describe}", {"value": value, "describe": describe}
-            )
-        return value
-
-    return check
-
-
 def _scalar_to_str(value: Any) -> Any:
     # YAML reads `cpu: 1` as an int and `cpu: 0.5` as a float; both are valid quantities.
     if isinstance(value, bool):
@@ -58,59 +106,92 @@ def _scalar_to_str(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) else value
 
 
+# Names and text -----------------------------------------------------------------------------
+
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN = rf"({_DNS_LABEL}\.)*{_DNS_LABEL}"
+
 Name = Annotated[
     str,
     Field(max_length=63),
-    AfterValidator(
-        _checked(
-            r"[a-z0-9]([-a-z0-9]*[a-z0-9])?",
-            "invalid_name",
-            "a valid name: lowercase letters, digits and '-', starting and ending with a letter "
-            "or digit (DNS-1123)",
-        )
+    matching(
+        _DNS_LABEL,
+        "invalid_name",
+        "a valid name: lowercase letters, digits and '-', starting and ending with a letter "
+        "or digit (DNS-1123)",
     ),
 ]
 Hostname = Annotated[
+    str, Field(max_length=253), matching(_DNS_SUBDOMAIN, "invalid_host", "a valid host name")
+]
+_IPV4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def _not_an_address(value: str) -> str:
+    if _IPV4.fullmatch(value):
+        raise PydanticCustomError(
+            "ingress_address",
+            "'{value}' is an IP address: an Ingress host is a DNS name",
+            {"value": value},
+        )
+    return value
+
+
+# As Kubernetes takes an Ingress host: a DNS name, or a wildcard (`*` alone as the first label,
+# `*.example.com`), never an IP address.
+IngressHost = Annotated[
     str,
     Field(max_length=253),
-    AfterValidator(
-        _checked(
-            r"([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?",
-            "invalid_host",
-            "a valid host name",
-        )
-    ),
+    matching(rf"(\*\.)?{_DNS_SUBDOMAIN}", "invalid_host", "a valid host name"),
+    Check(_not_an_address),
 ]
 EnvVarName = Annotated[
     str,
-    AfterValidator(
-        _checked(
-            r"[A-Za-z_][A-Za-z0-9_]*",
-            "invalid_env_name",
-            "a valid environment variable name (letters, digits and '_')",
-        )
+    matching(
+        r"[A-Za-z_][A-Za-z0-9_]*",
+        "invalid_env_name",
+        "a valid environment variable name (letters, digits and '_')",
     ),
 ]
 Duration = Annotated[
     str,
     BeforeValidator(_scalar_to_str),
-    AfterValidator(
-        _checked(
-            r"([0-9]+(ms|s|m|h|d|w|y))+",
-            "invalid_duration",
-            "a duration such as 30s, 10m, 2h, 30d or 1h30m",
-        )
+    matching(
+        r"([0-9]+(ms|s|m|h|d|w|y))+",
+        "invalid_duration",
+        "a duration such as 30s, 10m, 2h, 30d or 1h30m",
     ),
 ]
-UrlPath = Annotated[
-    str,
-    AfterValidator(_checked(r"/[^\s]*", "invalid_path", "a URL path starting with '/'")),
-]
+UrlPath = Annotated[str, matching(r"/[^\s]*", "invalid_path", "a URL path starting with '/'")]
 Port = Annotated[int, Field(ge=1, le=65535)]
+Currency = Annotated[
+    str,
+    matching(
+        r"[a-z]{3}", "invalid_currency", "a currency code: three lowercase letters (usd, eur)"
+    ),
+]
+AlertName = Annotated[
+    str,
+    matching(
+        r"[A-Za-z_][A-Za-z0-9_]*",
+        "invalid_alert_name",
+        "a valid alert name: letters, digits and '_', not starting with a digit (ApiDown)",
+    ),
+]
+StripeEvent = Annotated[
+    str,
+    matching(
+        r"\*|[a-z_]+(\.[a-z_]+)+",
+        "invalid_stripe_event",
+        "a Stripe event type such as invoice.payment_failed, or '*' for every event",
+    ),
+]
 
-_QUANTITY = re.compile(
-    r"(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][0-9]+)?"
-)
+# Kubernetes quantities ----------------------------------------------------------------------
+
+_NUMBER = r"[0-9]+(\.[0-9]*)?|\.[0-9]+"
+_MEMORY_SUFFIX = r"k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][0-9]+"
+_QUANTITY = re.compile(rf"(?P<number>{_NUMBER})(?P<suffix>m|{_MEMORY_SUFFIX})?")
 
 
 def _check_quantity(value: str) -> str:
@@ -134,29 +215,27 @@ def _check_memory(value: str) -> str:
     return value
 
 
-# The schema says numbers are fine too, or editors would flag `cpu: 1`.
-_QuantityInput = BeforeValidator(_scalar_to_str, json_schema_input_type=str | int | float)
-CpuQuantity = Annotated[str, _QuantityInput, AfterValidator(_check_quantity)]
+def _quantity_schema(suffixes: str) -> WithJsonSchema:
+    # Numbers are fine too, or editors would flag `cpu: 1`.
+    pattern = f"^(?:{_NUMBER})(?:{suffixes})?$"
+    return WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": pattern}, {"type": "number", "minimum": 0}]}
+    )
+
+
+CpuQuantity = Annotated[
+    str,
+    BeforeValidator(_scalar_to_str),
+    AfterValidator(_check_quantity),
+    _quantity_schema(f"m|{_MEMORY_SUFFIX}"),
+]
 MemoryQuantity = Annotated[
     str,
-    _QuantityInput,
+    BeforeValidator(_scalar_to_str),
     AfterValidator(_check_quantity),
     AfterValidator(_check_memory),
+    _quantity_schema(_MEMORY_SUFFIX),
 ]
-
-
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise PydanticCustomError(
-            "invalid_url",
-            "'{value}' is not an http(s) URL such as https://example.com/path",
-            {"value": value},
-        )
-    return value
-
-
-Url = Annotated[str, AfterValidator(_check_url)]
 
 _HOST_PORT = re.compile(r"(?P<host>[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})")
 
@@ -172,7 +251,7 @@ def _check_host_port(value: str) -> str:
     return value
 
 
-HostPort = Annotated[str, AfterValidator(_check_host_port)]
+HostPort = Annotated[str, Check(_check_host_port, schema_pattern(r"[A-Za-z0-9.-]+:[0-9]{1,5}"))]
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
@@ -209,81 +288,26 @@ def _check_promql(value: str) -> str:
     return value
 
 
-PromQL = Annotated[str, AfterValidator(_check_promql)]
+PromQL = Annotated[str, Check(_check_promql, {"minLength": 1, "pattern": r"\S"})]
 
 
 def _env_value(value: Any) -> Any:
     # Environment variables are strings; YAML's `PORT: 8080` or `DEBUG: true` mean the text.
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value) if isinstance(value, int | float) else value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str) and password_in_url(value):
+        # `postgres://app:hunter2@db/app`: a password in plain text, in git and a ConfigMap.
+        raise PydanticCustomError(
+            "url_credentials",
+            "'{shown}' carries a password: read it from a secret (the service's 'secrets:', "
+            "declared under 'secrets:' in the project)",
+            {"shown": without_credentials(value)},
+        )
+    return value
 
 
 EnvValue = Annotated[
     str, BeforeValidator(_env_value, json_schema_input_type=str | int | float | bool)
 ]
-
-
-# Per-environment values -------------------------------------------------------------------
-
-
-def _is_block(item: Any) -> bool:
-    return isinstance(item, type) and issubclass(item, BaseModel)
-
-
-def _environment_names(info: ValidationInfo) -> tuple[str | None, list[str]]:
-    context = info.context if isinstance(info.context, dict) else {}
-    return context.get("env"), list(context.get("environments", []))
-
-
-def _fallbacks(info: ValidationInfo) -> list[str]:
-    """The environments an environment inherits from, nearest first."""
-    context = info.context if isinstance(info.context, dict) else {}
-    return list(context.get("inherits", []))
-
-
-def pick_for_environment(value: Any, info: ValidationInfo, *, block: bool) -> Any:
-    """The value for the environment being validated, from `{staging: 1, production: 3}`.
-
-    For a scalar field any mapping is per-environment. For a block (a mapping field such as
-    `resources`), a mapping is per-environment when one of its keys names an environment.
-    """
-    if not isinstance(value, dict):
-        return value
-    env, environments = _environment_names(info)
-    known = {*environments, DEFAULT_KEY}
-    if block and not known.intersection(value):
-        return value
-    for key in value:
-        if key not in known:
-            raise PydanticCustomError(
-                "unknown_environment",
-                "unknown environment '{key}'{hint}",
-                {"key": key, "hint": did_you_mean(str(key), environments)},
-            )
-    for name in (env, *_fallbacks(info)):
-        if name in value:
-            return value[name]
-    if DEFAULT_KEY in value:
-        return value[DEFAULT_KEY]
-    raise PydanticUseDefault()
-
-
-T = TypeVar("T")
-
-if TYPE_CHECKING:
-    PerEnv = Annotated[T, ...]
-else:
-
-    class PerEnv:
-        """`PerEnv[int]`: a value, or a mapping of environment name (or `default`) to value."""
-
-        def __class_getitem__(cls, item: Any) -> Any:
-            block = _is_block(item)
-
-            def pick(value: Any, info: ValidationInfo) -> Any:
-                return pick_for_environment(value, info, block=block)
-
-            return Annotated[
-                item, BeforeValidator(pick, json_schema_input_type=item | dict[str, item])
-            ]

@@ -7,7 +7,15 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gmac.models.common import Duration, Name, SpecModel, Url, field_error
+from gmac.models.common import (
+    Currency,
+    Duration,
+    Name,
+    SpecModel,
+    StripeEvent,
+    Url,
+    field_error,
+)
 from gmac.suggest import did_you_mean
 
 
@@ -83,7 +91,7 @@ class _IntegrationBase(SpecModel):
 
 class StripePrice(SpecModel):
     id: Name
-    currency: str = Field(pattern=r"^[a-z]{3}$", description="ISO 4217, lowercase: usd, eur.")
+    currency: Currency = Field(description="ISO 4217, lowercase: usd, eur.")
     unit_amount: int = Field(ge=0, description="In the currency's smallest unit (cents).")
     interval: Literal["day", "week", "month", "year"] | None = Field(
         default=None, description="Recurring interval; a one-time price when not given."
@@ -104,9 +112,6 @@ class StripeProduct(SpecModel):
             message = f"price '{self.prices[index].id}' is declared twice"
             raise field_error(message, "prices", index, "id")
         return self
-
-
-StripeEvent = Annotated[str, Field(pattern=r"^(\*|[a-z_]+(\.[a-z_]+)+)$")]
 
 
 class StripeWebhook(SpecModel):

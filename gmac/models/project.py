@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import EmailStr, Field, model_validator
+from pydantic import BeforeValidator, Discriminator, EmailStr, Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
 
+from gmac.models.checks import not_a_boolean
 from gmac.models.common import (
+    AnyUrl,
     Duration,
     Hostname,
     HostPort,
@@ -191,11 +194,30 @@ class Generate(SpecModel):
     length: int = Field(default=32, ge=16, le=256)
 
 
+def _generate_form(value: Any) -> str:
+    return "length" if isinstance(value, dict | Generate) else "flag"
+
+
+def _generate_flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    message = not_a_boolean(value, "true, false or {length: N}")
+    raise PydanticCustomError("invalid_bool", "{message}", {"message": message, "value": value})
+
+
+# `true`, or `{length: N}`: the form the value has picks the one a problem is about.
+GenerateSetting = Annotated[
+    Annotated[bool, BeforeValidator(_generate_flag), Tag("flag")]
+    | Annotated[Generate, Tag("length")],
+    Discriminator(_generate_form),
+]
+
+
 class SecretDeclaration(SpecModel):
     """A secret the project uses. Its value lives encrypted in specs/secrets/, never here."""
 
     description: str | None = None
-    generate: bool | Generate = Field(
+    generate: GenerateSetting = Field(
         default=False, description="gmac creates the value itself (webhook secrets, keys)."
     )
     provided_by: Name | None = Field(
@@ -221,6 +243,6 @@ class Project(SpecModel):
     environments: dict[Name, Environment] = Field(min_length=1)
     monitoring: Monitoring | None = None
     secrets: dict[Name, SecretDeclaration] = {}
-    backend: str | None = Field(
+    backend: AnyUrl | None = Field(
         default=None, description="A Pulumi backend URL for state; file://.gmac/state if not set."
     )

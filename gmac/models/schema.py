@@ -33,8 +33,30 @@ def _switch(union: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _key_patterns(node: Any) -> Any:
+    """Mapping keys checked as gmac checks them: `propertyNames`, with every value checked.
+
+    pydantic turns a key pattern into `patternProperties`, which leaves a key that does not
+    match it (an environment named `Local`) and its value unchecked.
+    """
+    if isinstance(node, list):
+        return [_key_patterns(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _key_patterns(value) for key, value in node.items()}
+    patterns = node.get("patternProperties")
+    if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in node:
+        ((pattern, value),) = patterns.items()
+        del node["patternProperties"]
+        node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
+        node["additionalProperties"] = value
+    return node
+
+
 def spec_json_schema() -> dict[str, Any]:
-    schema = spec_document_adapter.json_schema(by_alias=True, mode="validation")
+    """The schema of one spec document, with the constraints `gmac validate` applies to a
+    single document's fields (references across documents are for `gmac validate` alone)."""
+    schema = _key_patterns(spec_document_adapter.json_schema(by_alias=True, mode="validation"))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

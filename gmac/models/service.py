@@ -7,11 +7,12 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from gmac.models.common import (
+    AlertName,
     CpuQuantity,
     Duration,
     EnvValue,
     EnvVarName,
-    Hostname,
+    IngressHost,
     MemoryQuantity,
     Name,
     PerEnv,
@@ -135,13 +136,13 @@ class Metrics(SpecModel):
 
 
 class Ingress(SpecModel):
-    host: Hostname
+    host: IngressHost = Field(description="A host name, or a wildcard: '*.example.com'.")
     path: UrlPath = "/"
     tls: bool = True
 
 
 class Alert(SpecModel):
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    name: AlertName
     expr: PromQL
     for_: Duration | None = Field(default=None, alias="for")
     severity: Literal["critical", "warning", "info"] = "warning"

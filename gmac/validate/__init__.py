@@ -30,9 +30,11 @@ from gmac.models import (
     spec_document_adapter,
 )
 from gmac.suggest import did_you_mean
+from gmac.validate.messages import show
 from gmac.validate.paths import check_paths
-from gmac.validate.pydantic_problems import problems_from
+from gmac.validate.pydantic_problems import picks_for, problems_from
 from gmac.validate.references import check_project, check_references
+from gmac.validate.salvage import salvage
 from gmac.validate.spec import Spec
 
 __all__ = ["Spec", "validate", "validate_all", "validate_directory"]
@@ -58,18 +60,38 @@ def _root_model(document: Document) -> type[BaseModel]:
     return _INTEGRATION_MODELS.get(str(document.data.get("type")), StripeIntegration)
 
 
+_Model = Project | Service | Integration
+
+
 def _validate_document(
     document: Document,
     data: dict[str, Any],
     env: str | None,
     environments: Sequence[str],
     inherits: Sequence[str] = (),
-) -> tuple[Project | Service | Integration | None, list[Problem]]:
+) -> tuple[_Model | None, list[Problem], tuple[_Model, Document] | None]:
+    """The model, or the problems and what parsed of it (with the document to locate it in),
+    for the references to be checked too."""
     context = {"env": env, "environments": list(environments), "inherits": list(inherits)}
+
+    def validate(values: dict[str, Any]) -> _Model:
+        return spec_document_adapter.validate_python(values, context=context)
+
     try:
-        return spec_document_adapter.validate_python(data, context=context), []
+        return validate(data), [], None
     except ValidationError as error:
-        return None, problems_from(error, document, _root_model(document), env, inherits)
+        root = _root_model(document)
+        problems = problems_from(error, document, root, env, inherits)
+        picks = picks_for(env, inherits)
+        return None, problems, salvage(document, data, error, validate, root=root, picks=picks)
+
+
+def _declarations_only(document: Document) -> Project:
+    """A stand-in Project for reference checks alone, which read the declarations written in
+    `document` (gmac.validate.references); never validated, never part of a Spec."""
+    return Project.model_construct(
+        kind="Project", name=document.name or "", owner="", environments={}, secrets={}
+    )
 
 
 def _sort_by_kind(documents: Iterable[Document]) -> tuple[dict[str, list[Document]], list[Problem]]:
@@ -86,7 +108,10 @@ def _sort_by_kind(documents: Iterable[Document]) -> tuple[dict[str, list[Documen
                 )
             )
         elif not isinstance(kind, str) or kind not in by_kind:
-            shown = f"'{kind}'{did_you_mean(kind, SPEC_KINDS)}" if isinstance(kind, str) else kind
+            if isinstance(kind, str):
+                shown = f"'{kind}'{did_you_mean(kind, SPEC_KINDS)}"
+            else:  # as YAML writes it: true, 3, null, ['Service']
+                shown = repr(kind) if isinstance(kind, list | dict) else show(kind)
             problems.append(
                 _problem(
                     document,
@@ -179,10 +204,16 @@ def _validate_environment(
     project_document: Document,
     by_kind: Mapping[str, list[Document]],
     *,
+    reference: tuple[Project, Document] | None = None,
     root: Path | None = None,
 ) -> tuple[Spec | None, list[Problem]]:
+    """`env`'s Spec, or its problems. `reference` is the project to check references against:
+    the project, or what parsed of it when it is invalid."""
     problems: list[Problem] = []
-    variables = _variables(project, project_document, env)
+    known = reference[0] if reference is not None else None
+    if known is not None and env not in known.environments:
+        known = None
+    variables = _variables(known, project_document, env)
     services: list[tuple[Service, Document]] = []
     integrations: list[tuple[Integration, Document]] = []
     invalid: list[Document] = []
@@ -194,25 +225,28 @@ def _validate_environment(
         if document.kind == "Service":
             data, trouble = _with_template(Document(document.file, data, document.source))
             problems.extend(trouble)
-        model, trouble = _validate_document(
-            document, data, env, environments, _inherited(project, env)
+        model, trouble, partial = _validate_document(
+            document, data, env, environments, _inherited(known, env)
         )
         # A value with an unknown variable is also invalid ('api.{domian}' is no host name):
         # the variable is the problem to report, once.
         reported = {problem.path for problem in unknown_variables}
         problems.extend(problem for problem in trouble if problem.path not in reported)
-        if isinstance(model, Service):
-            services.append((model, document))
-        elif model is not None and not isinstance(model, Project):
-            integrations.append((model, document))
-        else:
+        checked = document
+        if model is None:
             invalid.append(document)
-    if project is None:
+            if partial is not None:  # its references are checked all the same
+                model, checked = partial
+        if isinstance(model, Service):
+            services.append((model, checked))
+        elif model is not None and not isinstance(model, Project):
+            integrations.append((model, checked))
+    if reference is None:
         return None, problems
-    problems.extend(check_references(project, project_document, services, integrations, invalid))
+    problems.extend(check_references(*reference, services, integrations, invalid))
     if root is not None:
         problems.extend(check_paths(services, root))
-    if problems:
+    if problems or project is None:
         return None, problems
     documents = {("Project", project.name): project_document}
     documents.update({("Service", s.name): d for s, d in services})
@@ -260,11 +294,18 @@ def validate_all(
                 f"only one Project is allowed; the first is at {first.file}:{line}:{column}",
             )
         )
-    model, trouble = _validate_document(first, first.data, None, [])
+    model, trouble, partial = _validate_document(first, first.data, None, [])
     problems.extend(trouble)
     project = model if isinstance(model, Project) else None
-    if project is not None:
-        problems.extend(check_project(project, first))
+    reference = (project, first) if project is not None else None
+    if partial is not None and isinstance(partial[0], Project):
+        reference = (partial[0], partial[1])
+    if reference is not None:
+        problems.extend(check_project(*reference))
+    else:
+        # Not even part of it parsed (a required field is missing): the other specs'
+        # references are checked against what it declares as written.
+        reference = (_declarations_only(first), first)
     environments = _environment_names(first, project)
     if env is not None and environments and env not in environments:
         raise UsageError(
@@ -274,7 +315,7 @@ def validate_all(
     specs: dict[str, Spec] = {}
     for name in [env] if env is not None else environments:
         spec, trouble = _validate_environment(
-            name, environments, project, first, by_kind, root=root
+            name, environments, project, first, by_kind, reference=reference, root=root
         )
         problems.extend(trouble)
         if spec is not None:

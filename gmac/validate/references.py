@@ -1,8 +1,14 @@
-"""Cross-reference checks: every name a spec uses must be declared somewhere."""
+"""Cross-reference checks: every name a spec uses must be declared somewhere.
+
+The checks also run on what parsed of an invalid spec (gmac.validate.salvage), so what a
+document declares is read from what it wrote as well as from its model: a name whose
+declaration is itself invalid is not reported again as unknown.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from gmac.errors import Problem
 from gmac.load import Document, YamlPath
@@ -40,7 +46,7 @@ class _Checker:
         if name in choices or (spec_name and name in self._declared_invalid):
             return
         line, column = document.source.locate(path)
-        dotted = ".".join(str(part) for part in path)
+        dotted = ".".join(str(part) for part in document.source.written(path))
         hint = did_you_mean(name, choices)
         self.problems.append(
             Problem(document.file, line, column, dotted, f"unknown {what} '{name}'{hint}: {where}")
@@ -49,8 +55,30 @@ class _Checker:
     def fail(self, document: Document, path: YamlPath, message: str) -> None:
         """A problem about a whole field: it points at the field's key."""
         line, column = document.source.locate(path, at_key=True)
-        dotted = ".".join(str(part) for part in path)
+        dotted = ".".join(str(part) for part in document.source.written(path))
         self.problems.append(Problem(document.file, line, column, dotted, message))
+
+
+def _written(data: Any, *path: str) -> list[str]:
+    """The names written at `path` in a document's data: a mapping's keys, a list's strings."""
+    node = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        return [key for key in node if isinstance(key, str)]
+    if isinstance(node, list):
+        return [item for item in node if isinstance(item, str)]
+    return []
+
+
+def _declared(document: Document, model_names: Iterable[str], *path: str) -> list[str]:
+    """Names the model declares at `path`, and those the document wrote there."""
+    return sorted({*model_names, *_written(document.data, *path)})
+
+
+def _absent(document: Document, field: str) -> bool:
+    """The document did not write `field` (or wrote null): a model without it means that."""
+    return document.data.get(field) is None
 
 
 def _databases(services: Iterable[Service], integrations: Iterable[Integration]) -> set[str]:
@@ -68,7 +96,8 @@ def check_project(project: Project, document: Document) -> list[Problem]:
     """References inside the Project itself: access rules, and secrets it names."""
     check = _Checker()
     secrets = "declare it under 'secrets' in the project"
-    environments = list(project.environments)
+    declared_secrets = _declared(document, project.secrets, "secrets")
+    environments = _declared(document, project.environments, "environments")
     for name, environment in project.environments.items():
         if environment.inherits is not None:
             check.require(
@@ -80,7 +109,7 @@ def check_project(project: Project, document: Document) -> list[Problem]:
                 where="name another environment under 'environments'",
             )
     if project.access is not None:
-        users = project.access.users
+        users = _declared(document, project.access.users, "access", "users")
         for role, members in project.access.roles.items():
             for i, member in enumerate(members):
                 check.require(
@@ -91,7 +120,7 @@ def check_project(project: Project, document: Document) -> list[Problem]:
                     "user",
                     where="list it under 'access.users'",
                 )
-        principals = [*users, *project.access.roles]
+        principals = [*users, *_declared(document, project.access.roles, "access", "roles")]
         for r, rule in enumerate(project.access.rules):
             for i, env in enumerate(rule.environments):
                 check.require(
@@ -117,7 +146,7 @@ def check_project(project: Project, document: Document) -> list[Problem]:
             document,
             ("git", "credentials", "secret"),
             project.git.credentials.secret,
-            project.secrets,
+            declared_secrets,
             "secret",
             where=secrets,
         )
@@ -126,7 +155,7 @@ def check_project(project: Project, document: Document) -> list[Problem]:
             document,
             ("images", "credentials", "secret"),
             project.images.credentials.secret,
-            project.secrets,
+            declared_secrets,
             "secret",
             where=secrets,
         )
@@ -136,7 +165,7 @@ def check_project(project: Project, document: Document) -> list[Problem]:
             document,
             ("monitoring", "alertmanager", "email", "auth_secret"),
             alertmanager.email.auth_secret,
-            project.secrets,
+            declared_secrets,
             "secret",
             where=secrets,
         )
@@ -146,7 +175,7 @@ def check_project(project: Project, document: Document) -> list[Problem]:
             document,
             ("monitoring", "health_checks", "registry", "token"),
             checks.registry.token,
-            project.secrets,
+            declared_secrets,
             "secret",
             where=secrets,
         )
@@ -185,7 +214,8 @@ def check_references(
     invalid_turso = any(document.data.get("type") == "turso" for document in invalid)
     services = list(services)
     integrations = list(integrations)
-    secrets = list(project.secrets)
+    secrets = _declared(project_document, project.secrets, "secrets")
+    environments = _declared(project_document, project.environments, "environments")
     declare_secret = "declare it under 'secrets' in the project"
     by_name = {item.name: item for item, _ in integrations}
     webhooks = [item.name for item, _ in integrations if isinstance(item, WebhookIntegration)]
@@ -215,7 +245,7 @@ def check_references(
                 document,
                 ("environments", i),
                 env,
-                project.environments,
+                environments,
                 "environment",
                 where="declare it under 'environments' in the project",
             )
@@ -252,16 +282,16 @@ def check_references(
                     where="add an Integration of type 'webhook'",
                     spec_name=True,
                 )
-            if project.git is None:
+            if project.git is None and _absent(project_document, "git"):
                 check.fail(document, ("repo",), "a repository needs the project's 'git' section")
         if service.image is not None and service.image.build:
-            if project.images is None:
+            if project.images is None and _absent(project_document, "images"):
                 check.fail(
                     document, ("image",), "building an image needs the project's 'images.registry'"
                 )
             default = project.images.builder if project.images is not None else "local"
             builder = service.image.builder or default
-            if builder == "cluster" and service.repo is None:
+            if builder == "cluster" and service.repo is None and _absent(document, "repo"):
                 check.fail(
                     document,
                     ("image", "builder"),

@@ -342,7 +342,7 @@ CASES = [
         "unknown variable with hint",
         [
             "specs/services/api.yaml:16:17: ingress.host: unknown variable '{domian}' "
-            "(did you mean '{domain}'?)"
+            "(did you mean '{domain}'?); known: {domain}, {env}, {name}, {namespace}, {project}"
         ],
         edits=[(API, "api.{domain}", "api.{domian}")],
     ),
