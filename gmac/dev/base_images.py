@@ -63,9 +63,9 @@ def cache_root() -> Path:
     return Path.home() / ".cache" / "gmac" / "base-images"
 
 
-def _run(step: str, command: list[str]) -> str:
+def _run(step: str, command: list[str], env: dict[str, str] | None = None) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     except OSError as error:
         raise BuildError(f"{step}: cannot run {command[0]}: {error}") from None
     if done.returncode != 0:
@@ -80,7 +80,10 @@ def bookworm_rootfs(progress: Progress) -> Path:
     stamp = target / ".gmac-complete"
     if stamp.is_file():
         return target
-    debootstrap = shutil.which("debootstrap")
+    # Debian keeps debootstrap and the chroot it runs in the admin folders, which a user's
+    # PATH (or CI's) may leave out.
+    admin_path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    debootstrap = shutil.which("debootstrap", path=admin_path)
     if debootstrap is None:
         raise BuildError("debootstrap is not installed: run scripts/install-system-packages")
     shutil.rmtree(target, ignore_errors=True)
@@ -97,6 +100,7 @@ def bookworm_rootfs(progress: Progress) -> Path:
             str(target),
             mirror,
         ],
+        env={**os.environ, "PATH": admin_path},
     )
     for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
         for path in (target / leftover).glob("*"):

@@ -33,7 +33,9 @@ def record(label: str, value: str) -> None:
 
 
 def require_tool(name: str) -> str:
-    return require(shutil.which(name), name, PACKAGES)
+    # Debian keeps some (debootstrap) in the admin folders, which CI's PATH may leave out.
+    admin_path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    return require(shutil.which(name, path=admin_path), name, PACKAGES)
 
 
 @pytest.fixture(scope="session")
