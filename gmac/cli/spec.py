@@ -30,11 +30,12 @@ def validate(
         from gmac.app.spec import validate
         from gmac.render.spec import summary, validation_line
 
-        counts = {name: summary(spec) for name, spec in validate(specs, env).items()}
+        valid = validate(specs, env)
         if as_json:
+            counts = {name: summary(spec) for name, spec in valid.items()}
             print_json({"valid": True, "problems": [], "environments": counts})
         else:
-            out.print(validation_line(counts))
+            out.print(validation_line(valid))
 
     run_command(body, as_json=as_json)
 

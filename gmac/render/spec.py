@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -26,6 +27,8 @@ def effective_spec(spec: Spec) -> dict[str, Any]:
 
 
 def summary(spec: Spec) -> dict[str, int]:
+    """What `spec`'s environment has: the services that run there (a service's
+    `environments`, every one when not given), the integrations and the declared secrets."""
     return {
         "services": len(spec.services),
         "integrations": len(spec.integrations),
@@ -33,15 +36,34 @@ def summary(spec: Spec) -> dict[str, int]:
     }
 
 
-def validation_line(counts: dict[str, dict[str, int]]) -> str:
-    """`✓ specs valid: 4 services, ...; environments: ...` (markup)."""
-    first = next(iter(counts.values()))
-    names = ", ".join(counts)
+def _declared_services(spec: Spec) -> int:
+    """Every Service spec, wherever it runs."""
+    return sum(1 for kind, _ in spec.documents if kind == "Service")
+
+
+def validation_line(specs: Mapping[str, Spec]) -> str:
+    """`✓ specs valid: 5 services, ...; environments: local (4 services), ...` (markup).
+
+    One rule counts services: the headline counts every Service spec; an environment where
+    fewer of them run says how many beside its name.
+    """
+    first = next(iter(specs.values()))
+    declared = _declared_services(first)
+    counts = {name: summary(spec) for name, spec in specs.items()}
+    names = ", ".join(
+        name if count["services"] == declared else f"{name} ({_services(count['services'])})"
+        for name, count in counts.items()
+    )
+    head = counts[next(iter(counts))]
     return (
-        f"[green]✓[/] specs valid: {first['services']} services, "
-        f"{first['integrations']} integrations, {first['secrets']} secrets; "
+        f"[green]✓[/] specs valid: {_services(declared)}, "
+        f"{head['integrations']} integrations, {head['secrets']} secrets; "
         f"environments: {names}"
     )
+
+
+def _services(count: int) -> str:
+    return f"{count} service" if count == 1 else f"{count} services"
 
 
 def effective_yaml(spec: Spec) -> str:
