@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gmac.app.kube_clients import KubeClients, read_once
 from gmac.app.observe import READ_RETRY, READ_TIMEOUT, alertmanager_endpoint, namespace
 from gmac.clients.alertmanager import Alert, Alertmanager
 from gmac.clients.kubernetes import KubeTarget
@@ -131,18 +132,17 @@ def _problem(error: Exception) -> str:
     return str(error) if isinstance(error, GmacError) else f"{type(error).__name__}: {error}"
 
 
-def _read_workloads(spec: Spec, sources: _Sources) -> None:
+def _read_workloads(spec: Spec, sources: _Sources, clients: KubeClients | None) -> None:
     kubernetes = spec.environment.kubernetes
     if kubernetes.render_to is not None:
         sources.workloads_problem = f"manifests are rendered to {kubernetes.render_to}, not applied"
         return
     target = KubeTarget(kubernetes.kubeconfig, kubernetes.context, spec.root)
     try:
-        client = target.client()
-        try:
-            sources.workloads = namespace_workloads(client, namespace(spec), MANAGED)
-        finally:
-            client.close()
+        read = clients.read if clients is not None else read_once
+        sources.workloads = read(
+            target, lambda client: namespace_workloads(client, namespace(spec), MANAGED)
+        )
     except Exception as error:  # a source that fails is a reason, never a traceback
         sources.workloads_problem = _problem(error)
 
@@ -169,11 +169,11 @@ def _read_registry(specs: Path, spec: Spec, sources: _Sources) -> None:
         sources.registry_problem = _problem(error)
 
 
-def _gather(specs: Path, spec: Spec) -> _Sources:
+def _gather(specs: Path, spec: Spec, clients: KubeClients | None) -> _Sources:
     sources = _Sources()
     with ThreadPoolExecutor(max_workers=2) as pool:
         work = [
-            pool.submit(_read_workloads, spec, sources),
+            pool.submit(_read_workloads, spec, sources, clients),
             pool.submit(_read_alerts, spec, sources),
         ]
         _read_registry(specs, spec, sources)
@@ -273,19 +273,24 @@ def _state(spec: Spec, service: Service, sources: _Sources) -> ServiceState:
     )
 
 
-def environment_states(specs: Path, spec: Spec) -> list[ServiceState]:
+def environment_states(
+    specs: Path, spec: Spec, clients: KubeClients | None = None
+) -> list[ServiceState]:
     """One environment's services, from its spec as already validated (the panel keeps its
-    own until a spec file changes); every source is read afresh."""
-    sources = _gather(specs, spec)
+    own until a spec file changes); every source is read afresh (`clients`: the Kubernetes
+    clients the caller keeps, else one made for this read)."""
+    sources = _gather(specs, spec, clients)
     return [_state(spec, service, sources) for service in spec.services]
 
 
-def states_of(specs: Path, validated: Mapping[str, Spec]) -> list[ServiceState]:
+def states_of(
+    specs: Path, validated: Mapping[str, Spec], clients: KubeClients | None = None
+) -> list[ServiceState]:
     """Every environment given, environment by environment; their sources are read at once."""
     if len(validated) < 2:
-        return [state for spec in validated.values() for state in environment_states(specs, spec)]
+        return [s for spec in validated.values() for s in environment_states(specs, spec, clients)]
     with ThreadPoolExecutor(max_workers=min(len(validated), 4)) as pool:
-        found = pool.map(lambda spec: environment_states(specs, spec), validated.values())
+        found = pool.map(lambda spec: environment_states(specs, spec, clients), validated.values())
         return [state for states in found for state in states]
 
 

@@ -82,7 +82,7 @@ def status(request: Request, who: Signed, env: str | None = None) -> dict[str, A
     if env is not None:
         _env(request, env)
         validated = {env: validated[env]}
-    states = states_of(panel(request).options.specs, validated)
+    states = states_of(panel(request).options.specs, validated, panel(request).kube)
     return {"services": [finite(state.to_dict()) for state in states]}
 
 

@@ -59,7 +59,7 @@ def _service(request: Request, env: str, name: str) -> Any:
 @router.get("/")
 def overview(request: Request, who: Signed) -> Response:
     state = panel(request)
-    states = states_of(state.options.specs, state.specs_by_env())
+    states = states_of(state.options.specs, state.specs_by_env(), state.kube)
     counts: dict[str, int] = {}
     for item in states:
         counts[item.state] = counts.get(item.state, 0) + 1
@@ -78,7 +78,8 @@ def service_page(
     spec = _service(request, env, name)
     specs = panel(request).options.specs
     service = spec.service(name)
-    (status,) = [s for s in environment_states(specs, spec) if s.service == name]
+    states = environment_states(specs, spec, panel(request).kube)
+    (status,) = [s for s in states if s.service == name]
     metrics, metrics_problem = _attempt(
         lambda: service_metrics(MetricsRequest(specs, name, env, since))
     )

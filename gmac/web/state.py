@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gmac.app.kube_clients import KubeClients
 from gmac.models.project import Project
 from gmac.validate import Spec, validate_directory
 from gmac.web.options import ServeOptions
@@ -22,6 +23,7 @@ class PanelState:
     options: ServeOptions
     limiter: Limiter
     once_used: bool = False
+    kube: KubeClients = field(default_factory=KubeClients)  # kept a minute, never their reads
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _specs: dict[str, Spec] = field(default_factory=dict)
     _seen: tuple[tuple[str, float], ...] = ()
