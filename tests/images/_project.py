@@ -49,7 +49,9 @@ def bases(buildah: Buildah) -> None:
     """The base images the templates' Dockerfiles name, made once and kept in the storage."""
     if base_images.missing(buildah):
         require_tool("debootstrap")
-        require(shutil.which("node"), "Node.js 20", "scripts/bootstrap installs it")
+        # Debian bookworm's nodejs is 18: the Node 20 the node base image copies is this
+        # machine's own (base_images.host_node says which version it found).
+        require(shutil.which("node"), "Node.js 20", "put a Node.js 20 with npm on PATH")
     started = time.monotonic()
     timings = base_images.ensure(buildah, progress=lambda text: None)
     if timings:
