@@ -1,9 +1,10 @@
 """Adopting Kubernetes objects that already run: a namespace and a Deployment made with the
 Kubernetes client before the first apply, on the dev control plane.
 
-A plain apply stops before it changes anything and names the Deployment; `gmac adopt` finds
-it by API version, kind, namespace and name; `gmac apply --adopt` imports it (the same object,
-the same uid) and brings it to the spec; after that the Deployment is managed like any other:
+A plain apply stops before it changes anything and names both the namespace and the
+Deployment (its first line carries the CLI's `error: ` prefix); `gmac adopt` finds
+them by API version, kind, namespace and name; `gmac apply --adopt` imports them (the same objects,
+the same uids) and brings them to the spec; after that the Deployment is managed like any other:
 a spec change updates it in place.
 """
 
@@ -42,7 +43,7 @@ def test_a_deployment_made_by_hand_is_adopted_then_managed(project: Project, kub
     namespace = project.namespaces[ENV]
     core = kubernetes.client.CoreV1Api(kube)
     apps = kubernetes.client.AppsV1Api(kube)
-    core.create_namespace({"metadata": {"name": namespace}})
+    namespace_uid = core.create_namespace({"metadata": {"name": namespace}}).metadata.uid
     apps.create_namespaced_deployment(namespace, _by_hand(namespace))
     cluster = Cluster(kube)
     ref = Ref("apps/v1", "Deployment", namespace, SERVICE)
@@ -51,11 +52,14 @@ def test_a_deployment_made_by_hand_is_adopted_then_managed(project: Project, kub
     # Never a silent takeover: one line per object, nothing changed.
     refused = project.gmac("apply", "--env", ENV, "--yes", check=False)
     assert refused.returncode == 1, refused.stdout + refused.stderr
-    lines = refused.stderr.strip().splitlines()
+    lines = [line.removeprefix("error: ") for line in refused.stderr.strip().splitlines()]
     assert lines[-1] == "nothing was changed", refused.stderr
     assert any(
         line.startswith(f"Deployment {namespace}/{SERVICE} ({namespace}/{SERVICE}) already exists")
         for line in lines
+    ), refused.stderr
+    assert any(
+        line.startswith(f"Namespace {namespace} ({namespace}) already exists") for line in lines
     ), refused.stderr
     assert cluster.get(Ref("v1", "ConfigMap", namespace, "api-env")) is None
     assert cluster.get(ref).spec.replicas == 3
@@ -67,6 +71,7 @@ def test_a_deployment_made_by_hand_is_adopted_then_managed(project: Project, kub
     assert deployment["id"] == f"{namespace}/{SERVICE}"
     assert deployment["how"] == "by namespace/kind/name"
     assert deployment["then"] == "update"
+    assert found[("kubernetes:core/v1:Namespace", namespace)]["id"] == namespace
     assert any(c["path"].startswith("spec.replicas") for c in deployment["changes"])
     assert all(r["status"] != "ambiguous" for r in report["resources"])
 
@@ -75,6 +80,7 @@ def test_a_deployment_made_by_hand_is_adopted_then_managed(project: Project, kub
     adopted = cluster.get(ref)
     assert adopted.metadata.uid == uid
     assert adopted.spec.replicas == 1  # `replicas: {staging: 1}`
+    assert core.read_namespace(namespace).metadata.uid == namespace_uid
     assert project.gmac("plan", "--env", ENV, check=False).returncode == 0
 
     # Managed from now on: a spec change updates the same object.
