@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +95,6 @@ def test_a_runner_on_another_host_is_refused_while_the_first_applies(
         )
     try:
         wait_for(lambda: progress_lines(log) > 0, 180, "the first runner's update", proc)
-        started = time.monotonic()
         refused = subprocess.run(
             gmac_on_host("runner-b", "apply", "--env", ENV, "--yes"),
             cwd=second.root,
@@ -107,7 +105,8 @@ def test_a_runner_on_another_host_is_refused_while_the_first_applies(
             timeout=180,
             check=False,
         )
-        refused_seconds = time.monotonic() - started
+        # Refused while the first still holds the lock: it did not wait for it (a wall-clock
+        # bound would only measure how busy the machine is).
         assert proc.poll() is None, "the first runner ended before the second was refused"
         holder = lock_host(backend, credentials)  # where the state is
         out, _ = proc.communicate(timeout=300)
@@ -123,7 +122,6 @@ def test_a_runner_on_another_host_is_refused_while_the_first_applies(
     assert "@runner-a (pid " in refused.stderr
     assert "`gmac apply` is running on it (it runs on another host" in refused.stderr
     assert "Wait for it to finish" in refused.stderr
-    assert refused_seconds < 30, refused_seconds
     assert holder == "runner-a"
     assert lock_host(backend, credentials) == ""  # released at the end
 
