@@ -76,7 +76,9 @@ def test_api_server_stopped_mid_apply(
     error = stderr[stderr.index("error: ") :]
     assert f"apply of '{ENV}'" in error, stderr
     assert "connection refused" in error.lower(), error
-    assert took < 60, f"the apply took {took:.0f}s to fail after the server was stopped"
+    # Fails instead of awaiting the server for the provider's ten minutes; the bound leaves
+    # room for a busy machine.
+    assert took < 150, f"the apply took {took:.0f}s to fail after the server was stopped"
     if moment == "awaiting readiness":
         assert "stopped answering" in error and "gmac apply --env staging" in error, error
 
