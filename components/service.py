@@ -50,6 +50,9 @@ from components._recording import recording_rules
 from components._secrets import DIGEST_ANNOTATION, secrets_digest
 from gmac.models.service import Resources
 
+# A Service's fields only the cluster sets (its addresses).
+CLUSTER_ASSIGNED = ["spec.clusterIP", "spec.clusterIPs"]
+
 if TYPE_CHECKING:
     from components.context import CompileContext
     from gmac.models import Service as ServiceSpec
@@ -236,7 +239,13 @@ class Service(pulumi.ComponentResource):
                 name,
                 metadata=metadata(name, ctx, self._labels),
                 spec={"type": "ClusterIP", "selector": self._selector, "ports": ports},
-                opts=child(self),
+                # The cluster assigns the address and gmac never sets it. A Service adopted
+                # (`gmac apply --adopt`) keeps the live address among its inputs, and
+                # without this a later run would read its absence as a change of an
+                # immutable field: a replacement, refused for an import.
+                opts=pulumi.ResourceOptions.merge(
+                    child(self), pulumi.ResourceOptions(ignore_changes=CLUSTER_ASSIGNED)
+                ),
             )
         if service.ingress is not None and service.port is not None:
             self._ingress()
