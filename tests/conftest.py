@@ -31,6 +31,13 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 os.environ.setdefault("GMAC_EPHEMERAL_REGISTRY", "1")
 
 
+@pytest.fixture(autouse=True)
+def _ephemeral_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set again for every test: a worker runs many test files in one process, and one that
+    left the variable out of the environment must not turn the next ones' applies away."""
+    monkeypatch.setenv("GMAC_EPHEMERAL_REGISTRY", "1")
+
+
 def require_real() -> bool:
     return os.environ.get("CI") == "true" or os.environ.get("GMAC_REQUIRE_REAL") == "1"
 

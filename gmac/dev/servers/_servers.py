@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import secrets
 import subprocess
 import urllib.error
@@ -204,25 +205,27 @@ def start_gitea(home: Path, build: GiteaBuild | None = None, timeout: float = 12
         password,
         "--must-change-password=false",
     )
-    token = (
-        _gitea_cli(
-            build,
-            config,
-            home,
-            "admin",
-            "user",
-            "generate-access-token",
-            "--username",
-            GITEA_ADMIN,
-            "--token-name",
-            "gmac-tests",
-            "--scopes",
-            "all",
-            "--raw",
-        )
-        .strip()
-        .splitlines()[-1]
+    generated = _gitea_cli(
+        build,
+        config,
+        home,
+        "admin",
+        "user",
+        "generate-access-token",
+        "--username",
+        GITEA_ADMIN,
+        "--token-name",
+        "gmac-tests",
+        "--scopes",
+        "all",
+        "--raw",
     )
+    # The token is the line of 40 hex digits: Gitea's own log lines (a slow query on a busy
+    # machine) can come after it in the same output.
+    tokens = [line for line in generated.split() if re.fullmatch(r"[0-9a-f]{40}", line)]
+    if not tokens:
+        raise ServerError(f"gitea generate-access-token printed no token:\n{generated[-500:]}")
+    token = tokens[-1]
     url = f"http://{LOCALHOST}:{port}"
     process = ServerProcess(
         name="gitea",
