@@ -12,7 +12,7 @@ TESTS = Path(__file__).resolve().parent
 HELPER = TESTS / "gmac_process.py"
 # Ways of starting gmac that bypass the helper: by name from PATH, or as a module.
 BYPASSES = re.compile(
-    r"""\[\s*["']gmac["']\s*[,\]]"""  # ["gmac", ...]
+    r"""(?<!== )\[\s*["']gmac["']\s*[,\]]"""  # ["gmac", ...], not a manifest compared to it
     r"""|["']-m["']\s*,\s*["']gmac["']"""  # [python, "-m", "gmac", ...]
     r"""|which\(\s*["']gmac["']\s*\)"""  # shutil.which("gmac")
 )

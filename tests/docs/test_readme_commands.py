@@ -59,7 +59,6 @@ ELSEWHERE: dict[str, str] = {
     "scripts/bootstrap": "sets up this machine; CI runs it before the suite",
     "scripts/bootstrap --dev": "sets up this machine; CI runs it before the suite",
     "scripts/test": "the suite itself (.ci/run)",
-    "scripts/test tests/spec -k alias": "the suite itself (.ci/run)",
     "gmac new service orders": "asks its questions: tests/templates/test_new_cli.py answers them",
     "gmac secrets rotate nextauth-secret --env staging": (
         "applies to staging's cluster: tests/secrets/test_rotation.py rotates against one"
