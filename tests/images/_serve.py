@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,10 +41,13 @@ def in_rootfs(
     command = " ".join(argv)
     if workdir is not None:
         command = f"/bin/sh -c 'cd {workdir} && exec {command}'"
+    # Debian keeps chroot in the admin folders, which CI's PATH may leave out.
+    admin_path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    chroot = shutil.which("chroot", path=admin_path) or "chroot"
     script = (
         f"mkdir -p {rootfs}/dev {rootfs}/proc && "
         f"mount --rbind /dev {rootfs}/dev && mount -t proc proc {rootfs}/proc && "
-        f"exec chroot --userspec={user} {rootfs} {command}"
+        f"exec {chroot} --userspec={user} {rootfs} {command}"
     )
     return ["unshare", "--mount", "--kill-child", "sh", "-c", script]
 
