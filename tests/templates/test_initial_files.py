@@ -15,6 +15,7 @@ kind: Service
 name: hello
 template: worker
 repo: {initial_files: code/hello}
+image: {build: true, builder: cluster}  # built from its repository, as the example's services
 """
 
 
