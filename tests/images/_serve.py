@@ -32,6 +32,9 @@ def get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
 def in_rootfs(
     rootfs: Path, user: str, argv: Sequence[str], workdir: str | None = None
 ) -> list[str]:
@@ -40,7 +43,8 @@ def in_rootfs(
     `workdir` it needs no shell in the image (distroless has none)."""
     command = " ".join(argv)
     if workdir is not None:
-        command = f"/bin/sh -c 'cd {workdir} && exec {command}'"
+        # The image's own PATH (its tools live in /usr/local/bin), not the one CI runs with.
+        command = f"/bin/sh -c 'export PATH={IMAGE_PATH}; cd {workdir} && exec {command}'"
     # Debian keeps chroot in the admin folders, which CI's PATH may leave out.
     admin_path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
     chroot = shutil.which("chroot", path=admin_path) or "chroot"
