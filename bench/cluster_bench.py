@@ -1,18 +1,25 @@
-"""What applying costs against a real API server: `gmac apply`, then a plan with no changes.
+"""What applying costs against a real API server: `gmac apply` against a hand-written program.
 
     python bench/cluster_bench.py                  # 10 and 50 services
     python bench/cluster_bench.py --sizes 10 --kubeconfig .gmac/cluster/kubeconfig
 
-Each size is a fresh project (its own namespace and state) of N services, each compiled to
-ten objects (Deployment, Service, Ingress, ConfigMap, Secret, HorizontalPodAutoscaler,
-PodDisruptionBudget, ServiceMonitor, PrometheusRule, plus the namespace once), applied to the
-local control plane (`gmac.dev.cluster`, started here unless --kubeconfig names a running one)
-through the real engine: the Pulumi CLI and the Kubernetes provider, server-side apply, and
-the provider waiting until every Deployment, Service and Ingress is ready (kwok runs the pods).
+Each size is a fresh project of N generated services (bench/plan_bench.py's: a ConfigMap,
+Deployment, Service and PodDisruptionBudget each, plus the namespace), applied to the local
+control plane (`gmac.dev.cluster`, started here unless --kubeconfig names a running one)
+through the real engine: the Pulumi CLI and the Kubernetes provider, server-side apply as
+field manager gmac, and the provider waiting until every Deployment and Service is ready
+(kwok runs the pods). Beside it, in the same run, the hand-written program
+(bench/handwritten.py) applies the same objects with the same provider settings, from a fresh
+state of its own, into a fresh namespace of its own (both cannot own the same objects at
+once); gmac's namespace is `bench-N-gmac-PID`, the baseline's `bench-N-hand-PID`.
 
-Reported per step: wall time of the `gmac` command, the peak RSS of the gmac process itself
-(its Python interpreter: compiler, Automation API, plan), and the peak RSS of the largest
-process in its tree (the Pulumi CLI or the provider plugin) as the kernel reports it to wait4.
+Checked before timing: previewed against gmac's namespace, both would create the same
+(type, name) set. After the applies: the inputs both checkpoints hold for every Kubernetes
+object are the same, the namespace's name and the env's config hash masked.
+
+Timed per size: the apply (everything new), then a plan with no changes (gmac with
+--no-cache, so the engine runs; the baseline's preview). Printed: wall times, the ratio
+gmac/baseline, gmac's own peak RSS and its tree's largest (the Pulumi CLI or the provider).
 """
 
 from __future__ import annotations
@@ -20,133 +27,141 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
+import handwritten
 import yaml
+from bench_timing import Run, gmac_command, load_average, timed
+from plan_bench import baseline_creates, kubernetes_creates, write_services
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 ENV = "bench"
-REGISTRY = "registry.example.org/bench"
+PROJECT = "bench"
 CONTEXT = "gmac-dev"
 
-# Runs the gmac CLI in this interpreter and, on exit, writes its own peak RSS to a file.
-RUNNER = """
-import atexit, resource, sys
-from pathlib import Path
-out = Path(sys.argv.pop(1))
-atexit.register(lambda: out.write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
-from gmac.cli import main
-sys.argv[0] = "gmac"
-main()
-"""
+
+def namespace(count: int, who: str) -> str:
+    return f"bench-{count}-{who}-{os.getpid()}"
 
 
-def service_doc(i: int) -> dict[str, Any]:
-    name = f"svc-{i}"
-    return {
-        "apiVersion": "gmac.io/v1",
-        "kind": "Service",
-        "name": name,
-        "image": {"build": False, "ref": f"{REGISTRY}/{name}:1.0"},
-        "port": 8080,
-        "replicas": 2,
-        "autoscale": {"min": 2, "max": 6, "cpu_percent": 70},
-        "resources": {"cpu": "100m", "memory": "128Mi"},
-        "health": {"path": "/healthz"},
-        "metrics": {"path": "/metrics", "port": 9090},
-        "ingress": {"host": f"{name}.example.org"},
-        "env": {"LOG_LEVEL": "info", "SERVICE": name},
-        "secrets": ["app-key"],
-        "alerts": [
-            {
-                "name": "Down",
-                "expr": f'up{{job="{name}"}} == 0',
-                "for": "5m",
-                "severity": "critical",
-            }
-        ],
-    }
+def settings(count: int, kubeconfig: Path, who: str) -> handwritten.Settings:
+    ns = namespace(count, who)
+    return handwritten.Settings(
+        count, ns, PROJECT, ENV, kubeconfig=str(kubeconfig), context=CONTEXT
+    )
 
 
 def write_project(root: Path, count: int, kubeconfig: Path) -> None:
-    specs = root / "specs"
-    (specs / "services").mkdir(parents=True)
-    (root / "stacks").mkdir()
-    (root / "Pulumi.yaml").write_text("name: gmac\nruntime: python\nstackConfigDir: stacks\n")
+    write_services(root, count)
+    (root / "Pulumi.yaml").write_text("name: gmac\nruntime: python\n")
     project = {
         "apiVersion": "gmac.io/v1",
         "kind": "Project",
-        "name": "bench",
+        "name": PROJECT,
         "owner": "bench",
-        "images": {"registry": REGISTRY},
+        "images": {"registry": "registry.example.org/bench"},
         "environments": {
             ENV: {
                 "kubernetes": {
                     "context": CONTEXT,
                     "kubeconfig": str(kubeconfig),
-                    "namespace": f"bench-{count}-{os.getpid()}",
+                    "namespace": namespace(count, "gmac"),
                 },
                 "integrations": "offline",
             }
         },
-        "secrets": {"app-key": {}},
     }
-    (specs / "project.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-    for i in range(count):
-        path = specs / "services" / f"svc-{i}.yaml"
-        path.write_text(yaml.safe_dump(service_doc(i), sort_keys=False))
+    (root / "specs" / "project.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
 
 
-def run_gmac(root: Path, *args: str) -> dict[str, Any]:
-    """One gmac command, timed; its own peak RSS and its tree's largest peak RSS."""
-    env = {
-        **os.environ,
-        "GMAC_SECRET_APP_KEY": "bench-secret-value",
-        "GMAC_PASSPHRASE": "bench-passphrase",
-        "GMAC_ACTOR": "bench",
-        "PYTHONPATH": str(REPO),
-    }
-    with tempfile.NamedTemporaryFile(suffix=".rss") as rss_file:
-        argv = [sys.executable, "-c", RUNNER, rss_file.name, *args, "--specs", "specs"]
-        start = time.monotonic()
-        with open(root / "gmac-output.log", "a") as log:  # noqa: PTH123
-            process = subprocess.Popen(argv, cwd=root, env=env, stdout=log, stderr=log)
-            _, status, usage = os.wait4(process.pid, 0)
-        wall = time.monotonic() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        own = Path(rss_file.name).read_text().strip()
+def gmac(root: Path, *args: str) -> Run:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GMAC_", "PULUMI_"))}
+    env.update(GMAC_PASSPHRASE="bench-passphrase", GMAC_ACTOR="bench")
+    return timed([*gmac_command(), *args, "--env", ENV], root, env)
+
+
+def hand(action: str, folder: Path, these: handwritten.Settings) -> Run:
+    return timed(handwritten.command(action, folder, these), folder, handwritten.environment())
+
+
+def checkpoint_inputs(folder: Path, ns: str) -> dict[tuple[str, str], str]:
+    """Every Kubernetes object's inputs in the file backend under `folder`, namespace masked."""
+    found: dict[tuple[str, str], str] = {}
+    for path in folder.rglob(".pulumi/stacks/*/*.json"):
+        resources = json.loads(path.read_text())["checkpoint"]["latest"]["resources"]
+        for resource in resources:
+            kind = resource["type"]
+            if not kind.startswith("kubernetes:") or kind == "pulumi:providers:kubernetes":
+                continue
+            text = json.dumps(resource.get("inputs", {}), sort_keys=True).replace(ns, "NS")
+            text = re.sub(r'"gmac.io/config-hash": "[^"]*"', '"gmac.io/config-hash": "-"', text)
+            name = resource["urn"].rsplit("::", 1)[-1].replace(ns, "NS")
+            found[(kind, name)] = text
+    return found
+
+
+def check_same_inputs(gmac_root: Path, base_root: Path, count: int) -> None:
+    ours = checkpoint_inputs(gmac_root, namespace(count, "gmac"))
+    theirs = checkpoint_inputs(base_root, namespace(count, "hand"))
+    assert ours.keys() == theirs.keys(), "the checkpoints hold different objects"
+    assert len(ours) == 1 + 4 * count, f"{len(ours)} objects in the checkpoint"
+    differ = [key for key in ours if ours[key] != theirs[key]]
+    assert not differ, f"{len(differ)} objects applied differently, e.g. {differ[:2]}"
+
+
+def row(count: int, step: str, ours: Run, theirs: Run) -> dict[str, Any]:
     return {
-        "command": " ".join(["gmac", *args]),
-        "exit": process.returncode,
-        "wall_s": round(wall, 2),
-        "gmac_peak_rss_mib": round(int(own or 0) / 1024, 1),
-        "tree_peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "services": count,
+        "step": step,
+        "gmac_s": round(ours.seconds, 2),
+        "baseline_s": round(theirs.seconds, 2),
+        "ratio": round(ours.seconds / theirs.seconds, 2),
+        "gmac_peak_rss_mib": round(ours.peak_rss_kib / 1024, 1),
+        "gmac_tree_peak_rss_mib": round(ours.tree_rss_kib / 1024, 1),
+        "baseline_peak_rss_mib": round(theirs.peak_rss_kib / 1024, 1),
     }
 
 
-def bench(count: int, kubeconfig: Path) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory(prefix=f"gmac-bench-{count}-") as folder:
-        root = Path(folder)
-        write_project(root, count, kubeconfig)
-        rows = []
-        for args, ok in ((("apply", "--env", ENV, "--yes"), (0,)), (("plan", "--env", ENV), (0,))):
-            row = {"services": count, **run_gmac(root, *args)}
-            rows.append(row)
-            print(json.dumps(row), flush=True)
-            if row["exit"] not in ok:
-                log = (root / "gmac-output.log").read_text()
-                raise SystemExit(f"{row['command']} exited {row['exit']}:\n{log[-3000:]}")
-        return rows
+def bench(count: int, kubeconfig: Path, work: Path) -> list[dict[str, Any]]:
+    gmac_root, base_root = work / f"gmac-{count}", work / f"hand-{count}"
+    write_project(gmac_root, count, kubeconfig)
+    base_root.mkdir()
+    # Untimed: gmac's stack is made once (a cluster environment's is shared); the baseline's
+    # is made by its first preview, which leaves it as empty as gmac's.
+    init = gmac(gmac_root, "stack", "init")
+    assert init.code == 0, f"gmac stack init exited {init.code}: {init.stderr}"
+    ours = gmac(gmac_root, "plan", "--json")
+    assert ours.code == 2, f"gmac plan exited {ours.code}: {ours.stderr}"
+    theirs = hand("preview", base_root, settings(count, kubeconfig, "gmac"))
+    assert theirs.code == 0, f"the baseline's preview failed: {theirs.stderr}"
+    creates = kubernetes_creates(ours.stdout)
+    assert creates == baseline_creates(theirs.stdout), "they would create different objects"
+    assert len(creates) == 1 + 4 * count, f"{len(creates)} objects for {count} services"
+
+    rows = []
+    ours = gmac(gmac_root, "apply", "--yes")
+    assert ours.code == 0, f"gmac apply exited {ours.code}: {ours.stderr}"
+    theirs = hand("up", base_root, settings(count, kubeconfig, "hand"))
+    assert theirs.code == 0, f"the baseline's apply failed: {theirs.stderr}"
+    check_same_inputs(gmac_root, base_root, count)
+    rows.append(row(count, "apply, everything new", ours, theirs))
+    print(json.dumps(rows[-1]), flush=True)
+
+    ours = gmac(gmac_root, "plan", "--json", "--no-cache")
+    assert ours.code == 0, f"gmac plan after the apply exited {ours.code}: {ours.stderr}"
+    theirs = hand("preview", base_root, settings(count, kubeconfig, "hand"))
+    assert theirs.code == 0 and json.loads(theirs.stdout) == [], "the baseline has changes"
+    rows.append(row(count, "plan, no changes", ours, theirs))
+    print(json.dumps(rows[-1]), flush=True)
+    return rows
 
 
 def main() -> int:
@@ -158,30 +173,35 @@ def main() -> int:
 
     from gmac.dev.cluster import ControlPlane, find
 
+    print(handwritten.NOTE)
+    print(load_average())
     plane = None
     kubeconfig = options.kubeconfig
+    work = Path(tempfile.mkdtemp(prefix="gmac-cluster-bench-"))
     if kubeconfig is None:
         binaries = find()
         if binaries is None:
             raise SystemExit("the control plane is not built: run scripts/install-cluster")
-        state = Path(tempfile.mkdtemp(prefix="gmac-bench-cluster-"))
-        plane = ControlPlane(state, binaries, progress=lambda line: print(line, file=sys.stderr))
+        plane = ControlPlane(work / "plane", binaries, progress=print)
         plane.start()
         kubeconfig = plane.kubeconfig
+    rows = []
     try:
-        rows = [row for size in options.sizes for row in bench(size, kubeconfig.resolve())]
+        for size in options.sizes:
+            rows += bench(size, kubeconfig.resolve(), work)
+            print(f"({load_average()})", flush=True)
     finally:
         if plane is not None:
             plane.stop()
-            shutil.rmtree(plane.state_dir, ignore_errors=True)
-    print()
-    print(f"{'services':>8}  {'command':<28} {'wall s':>7} {'gmac MiB':>9} {'tree max MiB':>13}")
-    for row in rows:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{'services':>8}  {'step':<22} {'gmac s':>7} {'base s':>7} {'ratio':>5} ", end="")
+    print(f"{'gmac MiB':>8} {'tree MiB':>8}")
+    for r in rows:
         print(
-            f"{row['services']:>8}  {row['command']:<28} {row['wall_s']:>7.1f} "
-            f"{row['gmac_peak_rss_mib']:>9.1f} {row['tree_peak_rss_mib']:>13.1f}"
+            f"{r['services']:>8}  {r['step']:<22} {r['gmac_s']:>7.2f} {r['baseline_s']:>7.2f} "
+            f"{r['ratio']:>5.2f} {r['gmac_peak_rss_mib']:>8.0f} {r['gmac_tree_peak_rss_mib']:>8.0f}"
         )
-    print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+    print(load_average())
     if options.json_out is not None:
         options.json_out.write_text(json.dumps(rows, indent=2) + "\n")
     return 0
