@@ -14,9 +14,10 @@ integrations, each service with an image, a port, 2 replicas and an env value), 
              Kubernetes provider rendering to a folder, a file backend; no gmac.
 
 Both are timed from outside as whole processes (interpreter start, imports, the engine),
-with everything new (an empty stack) and with no changes (after an apply; gmac twice: its
-engine's preview with --no-cache, then the answer from the no-change record), the runs of
-gmac and the baseline alternating. Printed: median wall times, the ratio gmac/baseline, the
+with everything new (an empty stack), the apply (rendering to a folder), and with no changes
+(after the apply; gmac twice: its engine's preview with --no-cache, then the answer from the
+no-change record, whose baseline is the same no-change preview, run once), the runs of gmac
+and the baseline alternating. Printed: median wall times, the ratio gmac/baseline, the
 peak RSS of the gmac process itself (VmHWM, sampled until it exits; the Pulumi CLI and
 provider plugin it starts are separate processes, their largest peak is printed beside),
 and, over the sizes, a least-squares line of wall time against the number of services.
@@ -33,7 +34,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -135,18 +135,13 @@ class Row:
         )
 
 
-def apply_both(gmac_root: Path, base_root: Path, count: int) -> None:
+def apply_both(gmac_root: Path, base_root: Path, count: int) -> tuple[Run, Run]:
     """Apply both (rendering to their folders) and check they rendered the same manifests."""
-    applied = subprocess.run(
-        [*gmac_command(), "apply", "--env", "local", "--yes"],
-        cwd=gmac_root,
-        env=gmac_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert applied.returncode == 0, applied.stderr
-    assert baseline("up", base_root, count).code == 0, "the baseline apply failed"
+    command = [*gmac_command(), "apply", "--env", "local", "--yes"]
+    applied = timed_run(command, gmac_root, gmac_environment())
+    assert applied.code == 0, applied.stderr
+    base = baseline("up", base_root, count)
+    assert base.code == 0, f"the baseline apply failed: {base.stderr}"
     ours = handwritten.rendered_objects(gmac_root / ".gmac" / "render" / "local")
     theirs = handwritten.rendered_objects(base_root / "render")
     assert ours.keys() == theirs.keys(), "gmac and the baseline rendered different objects"
@@ -154,6 +149,7 @@ def apply_both(gmac_root: Path, base_root: Path, count: int) -> None:
     assert not differ, (
         f"gmac and the baseline rendered {len(differ)} objects differently: {differ[:3]}"
     )
+    return applied, base
 
 
 def measure(count: int, repeats: int, work: Path) -> list[Row]:
@@ -168,7 +164,10 @@ def measure(count: int, repeats: int, work: Path) -> list[Row]:
         gmac_runs, base_runs = [], []
         for _ in range(repeats):
             gmac_runs.append(gmac_plan(gmac_root, *flags))
-            base_runs.append(baseline("preview", base_root, count))
+            if case != "no changes, record":
+                base_runs.append(baseline("preview", base_root, count))
+        if case == "no changes, record":  # the baseline has no record: its no-change preview
+            base_runs = rows[-1].base
         for run in gmac_runs:
             assert run.code == gmac_code, f"gmac plan exited {run.code}: {run.stderr}"
             answered = json.loads(run.stdout)["from_record"] is not None
@@ -179,9 +178,11 @@ def measure(count: int, repeats: int, work: Path) -> list[Row]:
             ours = kubernetes_creates(gmac_runs[0].stdout)
             assert ours == baseline_creates(base_runs[0].stdout), "different objects to create"
             resources = len(ours)
-            apply_both(gmac_root, base_root, count)
-        else:
-            assert json.loads(base_runs[0].stdout) == [], "the baseline still has changes"
+            applied = apply_both(gmac_root, base_root, count)
+            rows.append(Row(count, case, resources, gmac_runs, base_runs))
+            rows.append(Row(count, "apply (rendering)", resources, [applied[0]], [applied[1]]))
+            continue
+        assert json.loads(base_runs[0].stdout) == [], "the baseline still has changes"
         rows.append(Row(count, case, resources, gmac_runs, base_runs))
     shutil.rmtree(gmac_root, ignore_errors=True)
     shutil.rmtree(base_root, ignore_errors=True)
