@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import DiffResult
@@ -21,6 +21,17 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 PROVIDER_KEY = "__provider"
+PUBLIC_MODULE = "gmac.providers"
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def published(cls: _Class) -> _Class:
+    """A provider class, pickled into every resource's `__provider` input by its public name
+    (`gmac.providers.X`), so the private module it lives in can move without breaking the
+    state: `gmac.providers` resolves the name when the engine unpickles it."""
+    cls.__module__ = PUBLIC_MODULE
+    return cls
 
 
 def is_unknown(value: Any) -> bool:

@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 )
 
 from gmac.age import Recipient, encrypt_for
-from gmac.providers._base import Props, changed, outputs, secret_options
+from gmac.providers._base import Props, changed, outputs, published, secret_options
 
 ALPHABET = string.ascii_letters + string.digits
 DEFAULT_LENGTH = 32
@@ -41,6 +41,7 @@ def _sealed(value: str, recipients: list[str]) -> str:
     return encrypt_for(value.encode("utf-8"), [Recipient.parse(key) for key in recipients])
 
 
+@published
 class GeneratedSecretProvider(ResourceProvider):
     """Random letters and digits, made once; `read` keeps what the state holds (there is
     nothing remote to compare with)."""
@@ -110,6 +111,7 @@ class GeneratedSecret(Resource, module="secrets", name="Generated"):
         )
 
 
+@published
 class SealedValueProvider(ResourceProvider):
     """A value kept sealed for recipients (age), made once and made again only when the value
     or the recipients change: where manifests are rendered to files, a secret an integration

@@ -44,7 +44,7 @@ from gmac.providers._adopt import (
     differences,
     named_in_spec,
 )
-from gmac.providers._base import Props, compare, outputs, resource_marker, secret_options
+from gmac.providers._base import Props, compare, outputs, published, resource_marker, secret_options
 from gmac.providers._connections import gitea_client
 
 INITIAL_COMMIT_MESSAGE = "Initial commit from gmac"
@@ -77,6 +77,7 @@ def _repository(found: Mapping[str, Any]) -> Candidate:
     return Candidate(str(found["id"]), str(found.get("full_name", "")))
 
 
+@published
 class GiteaRepositoryProvider(ResourceProvider):
     """A repository in an organization; its ID is Gitea's numeric repository ID.
 

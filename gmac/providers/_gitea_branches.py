@@ -18,7 +18,7 @@ from pulumi.dynamic import (
 from gmac.clients.gitea import GiteaRepo
 from gmac.errors import ExistingObjectError, IntegrationError
 from gmac.providers._adopt import Candidate, Difference, Finding, adopt_id, differences
-from gmac.providers._base import Props, compare, outputs, secret_options
+from gmac.providers._base import Props, compare, outputs, published, secret_options
 from gmac.providers._connections import gitea_client
 from gmac.providers._gitea import made_by_gmac
 
@@ -51,6 +51,7 @@ def _what(p: Props) -> str:
     return f"branch protection {p.text('branch')} of {p.text('owner')}/{p.text('repo')}"
 
 
+@published
 class GiteaBranchProtectionProvider(ResourceProvider):
     """A branch protection rule named after the branch (or glob) it protects; its ID is
     `owner/repo:branch`."""

@@ -26,7 +26,7 @@ from gmac.providers._adopt import (
     differences,
     named_in_spec,
 )
-from gmac.providers._base import Props, compare, outputs, secret_options
+from gmac.providers._base import Props, compare, outputs, published, secret_options
 from gmac.providers._connections import gitea_client
 from gmac.providers._gitea import made_by_gmac
 
@@ -78,6 +78,7 @@ def _what(p: Props) -> str:
     return f"hook to {p.text('url')} on {p.text('owner')}/{p.text('repo')}"
 
 
+@published
 class GiteaWebhookProvider(ResourceProvider):
     """A repository webhook of type `gitea`; its ID is Gitea's hook ID.
 

@@ -35,7 +35,7 @@ from pulumi.dynamic import (
 from gmac.clients.kubernetes_jobs import NamespaceJobs
 from gmac.clients.registry import has_manifest
 from gmac.errors import IntegrationError
-from gmac.providers._base import Props, compare, outputs, secret_options
+from gmac.providers._base import Props, compare, outputs, published, secret_options
 from gmac.providers._connections import kube_target
 from gmac.providers._image_job import (
     CONTAINER,
@@ -56,6 +56,7 @@ def _fail(message: str, hint: str = "") -> IntegrationError:
     return IntegrationError("image", message, hint=hint)
 
 
+@published
 class ImageBuildProvider(ResourceProvider):
     """An image built in the cluster from a repository at a commit (see the module docs)."""
 

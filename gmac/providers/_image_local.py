@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 from gmac.clients.buildah import Buildah, BuildSpec, Credentials, auth_file
 from gmac.clients.registry import Registry, has_manifest, registry_parts
 from gmac.errors import ImageBuildError, IntegrationError, ToolchainMissingError
-from gmac.providers._base import Props, compare, outputs, secret_options
+from gmac.providers._base import Props, compare, outputs, published, secret_options
 from gmac.providers._build_log import BuildLog, BuildOutcome
 
 INPUTS_LABEL = "io.gmac.build.inputs"
@@ -51,6 +51,7 @@ def _registry_failure(service: str, error: IntegrationError) -> ImageBuildError:
     return ImageBuildError(service, f"registry unreachable: {text}", cause="registry")
 
 
+@published
 class LocalImageBuildProvider(ResourceProvider):
     """An image built by buildah where gmac runs (see the module docs)."""
 

@@ -39,7 +39,7 @@ from gmac.providers._adopt import (
     differences,
     named_in_spec,
 )
-from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
+from gmac.providers._base import Props, compare, idempotency_key, outputs, published, secret_options
 from gmac.providers._connections import stripe_api
 from gmac.providers._stripe_common import (
     MARKER_KEY,
@@ -76,6 +76,7 @@ def _named(p: Props, product: Product) -> bool:
     return bool(product.name == p.text("name")) and not someone_elses(p, product)
 
 
+@published
 class StripeProductProvider(ResourceProvider):
     """A product; archived (`active=false`) on delete, reactivated if found archived."""
 

@@ -25,7 +25,7 @@ from gmac.providers._adopt import (
     differences,
     named_in_spec,
 )
-from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
+from gmac.providers._base import Props, compare, idempotency_key, outputs, published, secret_options
 from gmac.providers._connections import stripe_api
 from gmac.providers._stripe_common import (
     candidate,
@@ -87,6 +87,7 @@ def _declared_terms(p: Props) -> tuple[Any, ...]:
     return (p.text("currency"), p.number("unit_amount"), interval, count)
 
 
+@published
 class StripePriceProvider(ResourceProvider):
     """A price. Amount, currency, product and interval cannot change in Stripe: a change is a
     new price (created first, taking over the lookup key), the old one archived. An adopted

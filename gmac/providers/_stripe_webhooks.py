@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 from gmac.clients.stripe import StripeApi
 from gmac.errors import IntegrationError
 from gmac.providers._adopt import Difference, Finding, adopt_id, differences, named_in_spec
-from gmac.providers._base import Props, compare, idempotency_key, outputs, secret_options
+from gmac.providers._base import Props, compare, idempotency_key, outputs, published, secret_options
 from gmac.providers._connections import stripe_api
 from gmac.providers._stripe_common import (
     MARKER_KEY,
@@ -57,6 +57,7 @@ def _params(p: Props) -> WebhookEndpointCreateParams:
     return params
 
 
+@published
 class StripeWebhookEndpointProvider(ResourceProvider):
     """A webhook endpoint. Its signing secret is only ever returned by create: it becomes the
     `signing_secret` output (a secret), and `read` keeps it."""

@@ -30,7 +30,7 @@ from gmac.clients.libsql import apply_migrations
 from gmac.clients.turso import TursoOrganization
 from gmac.errors import ExistingObjectError, IntegrationError
 from gmac.providers._adopt import Candidate, Difference, Finding, adopt_id, differences
-from gmac.providers._base import Props, compare, outputs, secret_options
+from gmac.providers._base import Props, compare, outputs, published, secret_options
 from gmac.providers._connections import turso_client
 
 
@@ -45,6 +45,7 @@ def _now() -> int:
 # Database -----------------------------------------------------------------------------------
 
 
+@published
 class TursoDatabaseProvider(ResourceProvider):
     """A database in a group; its ID is Turso's database ID (`DbId`).
 
@@ -174,6 +175,7 @@ class TursoDatabase(Resource, module="turso", name="Database"):
 # Database token -----------------------------------------------------------------------------
 
 
+@published
 class TursoDatabaseTokenProvider(ResourceProvider):
     """A token for one database; the token itself is the `jwt` output (a secret).
 
@@ -283,6 +285,7 @@ class TursoDatabaseToken(Resource, module="turso", name="DatabaseToken"):
 # Migrations ---------------------------------------------------------------------------------
 
 
+@published
 class TursoMigrationsProvider(ResourceProvider):
     """The migrations of one database, applied on create and whenever new ones appear.
 
