@@ -4,7 +4,10 @@ run in scripts/test): module size, and which layer alone may import what."""
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("gmac", "components")
@@ -51,3 +54,16 @@ def test_the_rules_are_read_from_real_files() -> None:
     modules = _modules()
     assert len(modules) > 100
     assert any("pulumi.automation" in name for name in _imports(ROOT / "gmac/engine/stack.py"))
+
+
+def test_the_engine_commands_names_are_each_found_where_the_index_says() -> None:
+    """gmac.app.operations imports each name when first used (a plan answered the short way
+    loads no spec): every name it offers is found in the module it names, and only those."""
+    from gmac.app import operations
+
+    modules: dict[str, str] = vars(operations)["_MODULES"]
+    assert sorted(modules) == sorted(operations.__all__)
+    for name, module in modules.items():
+        assert getattr(operations, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError):
+        _ = operations.no_such_name  # type: ignore[attr-defined]

@@ -6,12 +6,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from gmac.errors import EngineError
 from gmac.fs import create_exclusively, write_if_changed
-from gmac.models import Project
+
+if TYPE_CHECKING:
+    from gmac.models import Project
 
 STATE_DIR = ".gmac"
 PASSPHRASE_FILE = "passphrase"
@@ -40,6 +41,17 @@ def _backend_url(root: Path, project: Project) -> str:
         local.mkdir(parents=True, exist_ok=True)
         return f"file://{local.resolve()}"
     return url
+
+
+def existing_passphrase(root: Path) -> str | None:
+    """The passphrase a run would use, if there is one already: nothing is generated."""
+    from_env = os.environ.get("GMAC_PASSPHRASE")
+    if from_env:
+        return from_env
+    try:
+        return (root / STATE_DIR / PASSPHRASE_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def _passphrase(root: Path) -> tuple[str, str]:
@@ -74,15 +86,25 @@ def engine_settings(root: Path, project: Project) -> EngineSettings:
 PASSPHRASE_VARIABLE = "GMAC_PASSPHRASE"
 
 
+def _pulumi_project(root: Path) -> dict[str, Any]:
+    """The project's Pulumi.yaml, or {} where there is none to read."""
+    # Imported here: a plan answered the short way (gmac.app.operations.plan_index) reads
+    # the passphrase from this module and no YAML at all.
+    import yaml  # noqa: PLC0415
+
+    try:
+        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return project if isinstance(project, dict) else {}
+
+
 def stack_settings_path(root: Path, env: str) -> Path:
     """`Pulumi.<env>.yaml` in the project's `stackConfigDir` (Pulumi.yaml; `stacks/` here):
     the salt of the passphrase the stack's secrets are encrypted with."""
     folder = root
-    try:
-        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        project = {}
-    if isinstance(project, dict) and isinstance(project.get("stackConfigDir"), str):
+    project = _pulumi_project(root)
+    if isinstance(project.get("stackConfigDir"), str):
         folder = root / project["stackConfigDir"]
     return folder / f"Pulumi.{env}.yaml"
 
@@ -95,12 +117,10 @@ def personal_workspace(root: Path, env: str) -> Path:
     settings (the salt of this machine's passphrase) stay there, out of the project's
     `stacks/`, which holds only what the team shares and commits. Same project name, so the
     stack and its state are the same; settings an earlier gmac left in `stacks/` move here."""
+    import yaml  # noqa: PLC0415 - see _pulumi_project
+
     folder = root / PERSONAL_WORKSPACE
-    try:
-        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        project = {}
-    name = project.get("name", "gmac") if isinstance(project, dict) else "gmac"
+    name = _pulumi_project(root).get("name", "gmac")
     text = yaml.safe_dump(
         {"name": name, "runtime": "python", "description": "one person's environments"},
         sort_keys=False,

@@ -14,6 +14,7 @@ from gmac.secrets._identity import (
     IDENTITY_VARIABLE,
     create_identity_file,
     describe_sources,
+    identity_files,
     identity_path,
     load_identities,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "duration",
     "encrypt_for",
     "generate_value",
+    "identity_files",
     "identity_path",
     "load_identities",
     "migrate_hint",

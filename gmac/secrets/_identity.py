@@ -43,6 +43,12 @@ def sops_keys_path() -> Path:
     return _config_home() / "sops" / "age" / "keys.txt"
 
 
+def identity_files() -> list[Path]:
+    """Every file an identity may be read from, whether it exists or not."""
+    named = [os.environ.get(IDENTITY_FILE_VARIABLE), os.environ.get(SOPS_KEY_FILE_VARIABLE)]
+    return [*(Path(path).expanduser() for path in named if path), identity_path(), sops_keys_path()]
+
+
 def _parse_lines(text: str, source: str) -> list[Identity]:
     found: list[Identity] = []
     for number, line in enumerate(text.splitlines(), start=1):

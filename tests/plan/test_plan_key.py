@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -101,17 +100,6 @@ def _toolchain(folder: Path) -> None:
     )
     plugin.mkdir(parents=True)
     (plugin / "pulumi-resource-kubernetes").write_bytes(b"\x7fELF")
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of gmac's own source, for the edits of an editable install (shared by the
-    examples: each compares its key before and after its own edits)."""
-    folder = tmp_path_factory.mktemp("source")
-    for package in ("gmac", "components"):
-        skipped = shutil.ignore_patterns("__pycache__")
-        shutil.copytree(REPO / package, folder / package, ignore=skipped)
-    return folder
 
 
 @contextmanager

@@ -17,12 +17,12 @@ from dataclasses import replace
 from gmac.app.adopt.discover import discover
 from gmac.app.adopt.value import AMBIGUOUS, FOUND, Adoption, AdoptionReport
 from gmac.app.cluster_watch import cluster_watch
-from gmac.app.operations.apply import ApplyOutcome, forget_migrated
 from gmac.app.operations.protection import refuse_destructive
 from gmac.app.operations.request import RunRequest
 from gmac.app.operations.run import PreparedRun, prepare
 from gmac.app.operations.saved import check_saved
 from gmac.app.operations.targets import target_urns, targeted
+from gmac.app.operations.updates import ApplyOutcome, forget_migrated
 from gmac.app.recording import recorded, require_durable_registry
 from gmac.engine.adoption import urn_tail
 from gmac.engine.stack import RunResult, StackOptions

@@ -24,11 +24,17 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from gmac.app.operations import plan_index
+from gmac.app.operations.digests import code_identity, record_key
 from gmac.app.operations.inputs import RunInputs
-from gmac.app.operations.plan_key import differing, plan_key
+from gmac.app.operations.plan_key import differing, plan_key, read_paths
+from gmac.app.operations.request import RunRequest
+from gmac.app.stacks import is_shared
 from gmac.engine.plan_records import RecordStore, record_store
 from gmac.errors import GmacError
-from gmac.plan import Plan, RecordOrigin, plan_from_dict
+from gmac.load.templates import templates_dir
+from gmac.plan import Plan
+from gmac.secrets import identity_files
 
 PROJECT = "gmac"  # the Pulumi project every stack belongs to (gmac.engine.stack)
 
@@ -46,19 +52,7 @@ class Lookup:
     @property
     def answer(self) -> Plan | None:
         """The recorded plan, when the record's key is the key of this plan."""
-        if self.found is None or self.found.get("key") != self.key:
-            return None
-        plan, origin = self.found.get("plan"), self.found.get("origin")
-        if not isinstance(plan, dict) or not isinstance(origin, dict):
-            return None
-        try:
-            recorded = plan_from_dict(plan)
-        except (KeyError, TypeError, ValueError):
-            return None
-        if recorded.has_changes:
-            return None
-        made = RecordOrigin(str(origin.get("command", "")), str(origin.get("at", "")))
-        return replace(recorded, origin=made)
+        return plan_index.recorded_answer(self.found, self.key)
 
     def changed(self) -> list[str]:
         """The parts of the key that differ from the record's."""
@@ -104,3 +98,46 @@ def remember(lookup: Lookup, plan: Plan, command: str) -> Plan:
         note = f"the no-change record could not be kept ({error}); the next plan runs the engine"
         return replace(plan, diagnostics=(*plan.diagnostics, note))
     return plan
+
+
+def _unread_sources(request: RunRequest, code: str) -> str:
+    """The sources a plan of `request` reads whatever its spec says, digested for a
+    comparison in memory (never written: no passphrase keys it)."""
+    read = plan_index.Read(templates_dir(), files=identity_files())
+    return plan_index.sources(request, read, b"compared in memory only", code=code)
+
+
+def sources_before(request: RunRequest, *, code: str | None = None) -> str | None:
+    """Taken before the specs are read, so that the index never pairs sources with a key
+    taken from other bytes (a file saved while the plan ran); None: keep no index."""
+    if not plan_index.eligible(request):
+        return None
+    return _unread_sources(request, code or code_identity())
+
+
+def keep_index(lookup: Lookup, before: str | None, *, code: str | None = None) -> None:
+    """Remember `lookup`'s key in this checkout's index, under the sources it was taken
+    from, when nothing it read changed while it was taken."""
+    inputs = lookup.inputs
+    request = inputs.request
+    if before is None:
+        return
+    code = code or code_identity()
+    if _unread_sources(request, code) != before:
+        return
+    folders, builds, files = read_paths(inputs)
+    read = plan_index.Read(templates_dir(), folders, builds, files)
+    key = record_key(inputs.settings.passphrase)
+    digest = plan_index.sources(request, read, key, code=code)
+    if plan_key(inputs, lookup.state) != lookup.key:
+        return
+    target = inputs.spec.environment.kubernetes
+    plan_index.remember(
+        request,
+        sources_digest=digest,
+        read=read,
+        parts=lookup.key,
+        backend=inputs.settings.backend_url,
+        shared=is_shared(inputs.spec),
+        cluster=None if target.render_to is not None else target.model_dump(mode="json"),
+    )

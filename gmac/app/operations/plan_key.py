@@ -25,32 +25,29 @@ says nothing about a secret value, not even whether it equals a guess.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-import gmac
+from gmac.app.operations.digests import (
+    checked_out,
+    code_identity,
+    differing,
+    file_digest,
+    folder_digest,
+    part_digest,
+    record_key,
+    toolchain_identity,
+)
 from gmac.app.run_secrets import PREFIX as SECRET_PREFIX
 from gmac.app.run_secrets import RunSecrets
 from gmac.engine.settings import EngineSettings, stack_settings_path
-from gmac.engine.toolchain import (
-    STAMP,
-    find,
-    kubernetes_plugin_version,
-    python_sdk_version,
-    version_dir,
-)
 from gmac.load.templates import templates_dir
+from gmac.secrets import identity_files
 from gmac.validate import Spec
 
 FORMAT = "1"
-_SOURCE = Path(gmac.__file__).resolve().parent
-_PACKAGES = (_SOURCE, _SOURCE.parent / "components")  # gmac's own code
-_SKIPPED_DIRS = frozenset({".git", "__pycache__"})
 # Variables that reach neither the program nor the engine's preview: who runs, where the
 # registry is, how gmac prints. The passphrase is the key itself; GMAC_SECRET_* are secrets.
 _UNRELATED = frozenset(
@@ -70,11 +67,6 @@ _ENGINE_PREFIXES = ("GMAC_", "PULUMI_")
 _ENGINE_VARIABLES = ("KUBECONFIG",)
 
 
-def record_key(passphrase: str) -> bytes:
-    """The HMAC key of every part: derived from the passphrase, held in memory only."""
-    return hmac.new(passphrase.encode("utf-8"), b"gmac no-change record", hashlib.sha256).digest()
-
-
 class PlanInputs(Protocol):
     """What one plan reads, gathered before the engine (gmac.app.operations.inputs)."""
 
@@ -89,75 +81,7 @@ class PlanInputs(Protocol):
         ...
 
 
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
-
-
-def _file_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _digest_of(path: Path) -> str:
-    data = _file_bytes(path)
-    return "absent" if data is None else hashlib.sha256(data).hexdigest()
-
-
-def folder_digest(folder: Path) -> str:
-    """Every file under `folder` (`.git` aside): paths, executable bits, contents, and each
-    symlink's target; "absent" when there is no such folder."""
-    if not folder.is_dir():
-        return "absent" if not folder.exists() else _digest_of(folder)
-    digest = hashlib.sha256()
-    for directory, subdirs, names in os.walk(folder):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
-        base = Path(directory)
-        for name in sorted([*names, *(d for d in subdirs if (base / d).is_symlink())]):
-            path = base / name
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            if path.is_symlink():
-                digest.update(b"link:" + str(path.readlink()).encode() + b"\0")
-                continue
-            executable = os.access(path, os.X_OK)
-            digest.update(b"x" if executable else b"-")
-            digest.update(_digest_of(path).encode() + b"\0")
-    return digest.hexdigest()
-
-
-def _git_dir(folder: Path) -> Path | None:
-    for candidate in (folder, *folder.parents):
-        dot_git = candidate / ".git"
-        if dot_git.is_dir():
-            return dot_git
-        if dot_git.is_file():  # a worktree or submodule: `gitdir: PATH`
-            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
-            if text.startswith("gitdir:"):
-                return (candidate / text.removeprefix("gitdir:").strip()).resolve()
-    return None
-
-
-def checked_out(folder: Path) -> str:
-    """What identifies the commit checked out where `folder` is: HEAD, the ref it names and
-    the packed refs, read as files (a new commit changes one of them)."""
-    git = _git_dir(folder)
-    if git is None:
-        return "no git"
-    common = git
-    pointer = _file_bytes(git / "commondir")
-    if pointer is not None:
-        common = (git / pointer.decode().strip()).resolve()
-    head = _file_bytes(git / "HEAD") or b""
-    parts = [head]
-    if head.startswith(b"ref:"):
-        ref = head.removeprefix(b"ref:").strip().decode()
-        parts.append(_file_bytes(git / ref) or _file_bytes(common / ref) or b"")
-    parts.append(_file_bytes(common / "packed-refs") or b"")
-    return hashlib.sha256(b"\0".join(parts)).hexdigest()
-
-
-def _compiled_folders(spec: Spec) -> tuple[dict[str, str], set[Path]]:
+def _compiled_folders(spec: Spec) -> tuple[dict[str, Path], set[Path]]:
     """The folders the compile reads, by what they are for, and where images are built."""
     root = (spec.root or Path.cwd()).resolve()
     folders: dict[str, str] = {}
@@ -175,7 +99,7 @@ def _compiled_folders(spec: Spec) -> tuple[dict[str, str], set[Path]]:
             context = str(named or initial or f"services/{service.name}")
             folders[f"{service.name}:context"] = context
             builds.add(root / context)
-    return {key: folder_digest(root / value) for key, value in folders.items()}, builds
+    return {key: root / value for key, value in folders.items()}, builds
 
 
 def _spec_part(spec: Spec) -> dict[str, Any]:
@@ -188,14 +112,15 @@ def _spec_part(spec: Spec) -> dict[str, Any]:
         "integrations": [item.model_dump(mode="json") for item in spec.integrations],
         "variables": dict(spec.variables),
         "templates": {
-            name: _digest_of(templates_dir() / name / "template.yaml") for name in templates
+            name: file_digest(templates_dir() / name / "template.yaml") for name in templates
         },
     }
 
 
 def _files_part(spec: Spec) -> dict[str, Any]:
     folders, builds = _compiled_folders(spec)
-    return {"folders": folders, "commits": sorted({checked_out(path) for path in builds})}
+    digests = {name: folder_digest(path) for name, path in folders.items()}
+    return {"folders": digests, "commits": sorted({checked_out(path) for path in builds})}
 
 
 def _secrets_part(inputs: PlanInputs) -> dict[str, Any]:
@@ -210,53 +135,20 @@ def _secrets_part(inputs: PlanInputs) -> dict[str, Any]:
     }
 
 
+def _stack_file(settings: EngineSettings, env: str) -> Path:
+    if settings.work_dir is not None:
+        return settings.workspace / f"Pulumi.{env}.yaml"
+    return stack_settings_path(settings.root, env)
+
+
 def _settings_part(settings: EngineSettings, env: str) -> dict[str, Any]:
     workspace = settings.workspace
-    stack_file = (
-        workspace / f"Pulumi.{env}.yaml"
-        if settings.work_dir is not None
-        else stack_settings_path(settings.root, env)
-    )
+    stack_file = _stack_file(settings, env)
     return {
         "backend": settings.backend_url,
         "workspace": str(workspace),
-        "project": _digest_of(workspace / "Pulumi.yaml"),
-        "stack": _digest_of(stack_file),
-    }
-
-
-def code_identity(version: str | None = None, packages: Sequence[Path] = _PACKAGES) -> str:
-    """gmac's version and a digest of its source: an edit of an editable install counts."""
-    digest = hashlib.sha256((version or gmac.__version__).encode() + b"\0")
-    for package in packages:
-        digest.update(package.name.encode() + b":" + folder_digest(package).encode() + b"\0")
-    return digest.hexdigest()
-
-
-def _stat(path: Path) -> str:
-    try:
-        found = path.stat()
-    except OSError:
-        return "absent"
-    return f"{found.st_size}:{found.st_mtime_ns}"
-
-
-def toolchain_identity() -> dict[str, Any]:
-    """The Pulumi CLI, its plugins and the Python SDKs, from files: nothing is run."""
-    toolchain = find()
-    if toolchain is None:
-        return {"toolchain": "none"}
-    plugins = toolchain.pulumi_home / "plugins"
-    # Each plugin is a folder; the CLI touches files beside them (`.lastused`, `.lock`) as it
-    # runs, which change nothing it loads.
-    found = plugins.iterdir() if plugins.is_dir() else iter(())
-    installed = sorted(p.name for p in found if p.is_dir() and not p.name.endswith(".partial"))
-    return {
-        "cli": (_file_bytes(version_dir() / STAMP) or b"").decode().strip(),
-        "binary": _stat(toolchain.pulumi),
-        "plugins": installed,
-        "python": [python_sdk_version(), kubernetes_plugin_version()],
-        "dynamic": str(toolchain.plugin_dir),
+        "project": file_digest(workspace / "Pulumi.yaml"),
+        "stack": file_digest(stack_file),
     }
 
 
@@ -280,8 +172,25 @@ def _environment_part(spec: Spec, environ: Mapping[str, str]) -> dict[str, Any]:
         and name not in _UNRELATED
         and not name.startswith(SECRET_PREFIX)
     }
-    kubeconfigs = {str(path): _digest_of(path) for path in _kubeconfigs(spec, environ)}
+    kubeconfigs = {str(path): file_digest(path) for path in _kubeconfigs(spec, environ)}
     return {"variables": variables, "kubeconfigs": kubeconfigs}
+
+
+def read_paths(
+    inputs: PlanInputs, environ: Mapping[str, str] | None = None
+) -> tuple[list[Path], list[Path], list[Path]]:
+    """The folders, the build folders and the files a key of `inputs` read, besides the
+    specs: what the short way to the record (gmac.app.operations.plan_index) digests."""
+    source = os.environ if environ is None else environ
+    folders, builds = _compiled_folders(inputs.spec)
+    settings = inputs.settings
+    files = [
+        settings.workspace / "Pulumi.yaml",
+        _stack_file(settings, inputs.spec.env),
+        *_kubeconfigs(inputs.spec, source),
+        *identity_files(),
+    ]
+    return sorted(set(folders.values())), sorted(builds), files
 
 
 def plan_key(
@@ -308,12 +217,12 @@ def plan_key(
     return {name: part_digest(key, name, value) for name, value in parts.items()}
 
 
-def part_digest(key: bytes, name: str, value: Any) -> str:
-    """One part of the key: the HMAC of its name and its canonical JSON."""
-    return hmac.new(key, name.encode() + b"\0" + _canonical(value), hashlib.sha256).hexdigest()
-
-
-def differing(one: Mapping[str, str], other: Mapping[str, str]) -> list[str]:
-    """The parts in which two keys differ (a part only one has counts)."""
-    names: Iterable[str] = sorted({*one, *other})
-    return [name for name in names if one.get(name) != other.get(name)]
+__all__ = [
+    "checked_out",
+    "code_identity",
+    "differing",
+    "folder_digest",
+    "part_digest",
+    "plan_key",
+    "record_key",
+]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gmac.app.actor import Actor
 from gmac.engine.steps import StepRecord
-from gmac.validate import Spec
+
+if TYPE_CHECKING:
+    from gmac.validate import Spec
 
 ProgressListener = Callable[[StepRecord, str], None]
 

@@ -3,7 +3,7 @@
 Nothing is lost: every value (decrypted with the caller's identity, encrypted anew under a
 new data key), every recipient (the same X25519 keys, written as age keys) and every date
 and note is kept. Generated values stay in the file until the next apply carries them into
-the stack's state unchanged (gmac.app.operations.apply). The change is audited.
+the stack's state unchanged (gmac.app.operations.updates). The change is audited.
 """
 
 from __future__ import annotations

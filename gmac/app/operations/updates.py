@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from gmac.app.operations.no_change import look_up, remember
+from gmac.app.operations.no_change import keep_index, look_up, remember, sources_before
 from gmac.app.operations.protection import refuse_destructive
 from gmac.app.operations.request import RunRequest
 from gmac.app.operations.run import PreparedRun, prepare
@@ -52,6 +52,7 @@ def apply(
     from gmac.app.recording import recorded, require_durable_registry  # noqa: PLC0415
 
     require_durable_registry(request.root, ephemeral=ephemeral_registry)
+    before = sources_before(request)  # for the index of the record the update leaves
     run = prepare(request, "apply")
     with run.session.exclusive("apply"):
         lookup = look_up(run.inputs)  # what the next plan may answer from (no_change)
@@ -81,11 +82,13 @@ def apply(
         if run.migrated_secrets:
             forget_migrated(run)
         elif lookup is not None:
-            record_applied(run, previewed, result)
+            record_applied(run, previewed, result, before)
     return ApplyOutcome(plan, applied=True, result=result)
 
 
-def record_applied(run: PreparedRun, previewed: RunResult, result: RunResult) -> None:
+def record_applied(
+    run: PreparedRun, previewed: RunResult, result: RunResult, before: str | None
+) -> None:
     """Leave the record a plan right after this update would answer from: nothing to do,
     every resource the update left in the state up to date, with the plan's own warnings.
 
@@ -109,6 +112,7 @@ def record_applied(run: PreparedRun, previewed: RunResult, result: RunResult) ->
     kept = {step.urn for step in result.steps if counted(step.type) and step.op not in _GONE}
     diagnostics = as_planned.plan(previewed).diagnostics
     remember(lookup, Plan(run.env, (), unchanged=len(kept), diagnostics=diagnostics), "apply")
+    keep_index(lookup, before)
 
 
 def forget_migrated(run: PreparedRun) -> None:
