@@ -11,9 +11,13 @@ field manager gmac, and the provider waiting until every Deployment and Service 
 (kwok runs the pods). Beside it, in the same run, the hand-written program
 (bench/handwritten.py) applies the same objects with the same provider settings, from a fresh
 state of its own, into a fresh namespace of its own (both cannot own the same objects at
-once); gmac's namespace is `bench-N-gmac-PID`, the baseline's `bench-N-hand-PID`.
+once); gmac's namespace is `bench-N-gmac-PID`, the baseline's `bench-N-hand-PID`. `gmac
+apply` previews first (the plan it shows and checks), then updates: so the baseline runs
+twice, `up` alone (`bench-N-hand-PID`), and a preview then `up` in one program
+(`bench-N-both-PID`), and the ratio is given against each.
 
-Checked before timing: previewed against gmac's namespace, both would create the same
+Every stack is made before timing and left empty (`gmac stack init`, the baselines' first
+preview). Checked before timing: previewed against gmac's namespace, both would create the same
 (type, name) set. After the applies: the inputs both checkpoints hold for every Kubernetes
 object are the same, the namespace's name and the env's config hash masked.
 
@@ -108,16 +112,22 @@ def checkpoint_inputs(folder: Path, ns: str) -> dict[tuple[str, str], str]:
     return found
 
 
-def check_same_inputs(gmac_root: Path, base_root: Path, count: int) -> None:
+def check_same_inputs(gmac_root: Path, base_root: Path, count: int, who: str) -> None:
     ours = checkpoint_inputs(gmac_root, namespace(count, "gmac"))
-    theirs = checkpoint_inputs(base_root, namespace(count, "hand"))
+    theirs = checkpoint_inputs(base_root, namespace(count, who))
     assert ours.keys() == theirs.keys(), "the checkpoints hold different objects"
     assert len(ours) == 1 + 4 * count, f"{len(ours)} objects in the checkpoint"
     differ = [key for key in ours if ours[key] != theirs[key]]
     assert not differ, f"{len(differ)} objects applied differently, e.g. {differ[:2]}"
 
 
-def row(count: int, step: str, ours: Run, theirs: Run) -> dict[str, Any]:
+def row(count: int, step: str, ours: Run, theirs: Run, both: Run | None = None) -> dict[str, Any]:
+    extra = {}
+    if both is not None:
+        extra = {
+            "baseline_preview_up_s": round(both.seconds, 2),
+            "ratio_preview_up": round(ours.seconds / both.seconds, 2),
+        }
     return {
         "services": count,
         "step": step,
@@ -127,11 +137,14 @@ def row(count: int, step: str, ours: Run, theirs: Run) -> dict[str, Any]:
         "gmac_peak_rss_mib": round(ours.peak_rss_kib / 1024, 1),
         "gmac_tree_peak_rss_mib": round(ours.tree_rss_kib / 1024, 1),
         "baseline_peak_rss_mib": round(theirs.peak_rss_kib / 1024, 1),
+        **extra,
     }
 
 
 def bench(count: int, kubeconfig: Path, work: Path) -> list[dict[str, Any]]:
     gmac_root, base_root = work / f"gmac-{count}", work / f"hand-{count}"
+    both_root = work / f"both-{count}"  # the baseline previewing first, as gmac apply does
+    both_root.mkdir()
     write_project(gmac_root, count, kubeconfig)
     base_root.mkdir()
     # Untimed: gmac's stack is made once (a cluster environment's is shared); the baseline's
@@ -145,14 +158,18 @@ def bench(count: int, kubeconfig: Path, work: Path) -> list[dict[str, Any]]:
     creates = kubernetes_creates(ours.stdout)
     assert creates == baseline_creates(theirs.stdout), "they would create different objects"
     assert len(creates) == 1 + 4 * count, f"{len(creates)} objects for {count} services"
+    assert hand("preview", both_root, settings(count, kubeconfig, "both")).code == 0
 
     rows = []
     ours = gmac(gmac_root, "apply", "--yes")
     assert ours.code == 0, f"gmac apply exited {ours.code}: {ours.stderr}"
     theirs = hand("up", base_root, settings(count, kubeconfig, "hand"))
     assert theirs.code == 0, f"the baseline's apply failed: {theirs.stderr}"
-    check_same_inputs(gmac_root, base_root, count)
-    rows.append(row(count, "apply, everything new", ours, theirs))
+    both = hand("preview-up", both_root, settings(count, kubeconfig, "both"))
+    assert both.code == 0, f"the baseline's preview and apply failed: {both.stderr}"
+    check_same_inputs(gmac_root, base_root, count, "hand")
+    check_same_inputs(gmac_root, both_root, count, "both")
+    rows.append(row(count, "apply, everything new", ours, theirs, both))
     print(json.dumps(rows[-1]), flush=True)
 
     ours = gmac(gmac_root, "plan", "--json", "--no-cache")
@@ -195,11 +212,16 @@ def main() -> int:
             plane.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{'services':>8}  {'step':<22} {'gmac s':>7} {'base s':>7} {'ratio':>5} ", end="")
-    print(f"{'gmac MiB':>8} {'tree MiB':>8}")
+    print(f"{'gmac MiB':>8} {'tree MiB':>8}  baseline preview+up s, ratio")
     for r in rows:
         print(
             f"{r['services']:>8}  {r['step']:<22} {r['gmac_s']:>7.2f} {r['baseline_s']:>7.2f} "
             f"{r['ratio']:>5.2f} {r['gmac_peak_rss_mib']:>8.0f} {r['gmac_tree_peak_rss_mib']:>8.0f}"
+            + (
+                f"  {r['baseline_preview_up_s']:.2f}, {r['ratio_preview_up']:.2f}"
+                if "ratio_preview_up" in r
+                else ""
+            )
         )
     print(load_average())
     if options.json_out is not None:

@@ -1,7 +1,7 @@
 """The benches' baseline: the Kubernetes objects gmac makes of N generated services, written
 out by hand as a Pulumi program and run by an inline Automation API program, without gmac.
 
-    python bench/handwritten.py preview|up DIR SETTINGS_JSON    (the benches start it)
+    python bench/handwritten.py preview|up|preview-up DIR SETTINGS_JSON    (the benches start it)
 
 It runs in a fresh interpreter with the same Pulumi CLI, plugins and Kubernetes provider as
 gmac (gmac.engine.toolchain) and a file backend of its own under DIR/state, and prints the
@@ -351,7 +351,9 @@ def run(action: str, folder: Path, settings: Settings) -> int:
         if pre is not None and pre.metadata.op.value == "create":
             creates.append((pre.metadata.type, pre.metadata.urn.rsplit("::", 1)[-1]))
 
-    if action == "up":
+    if action == "preview-up":  # what `gmac apply` does: the preview it shows, then the update
+        stack.preview(on_output=lambda _: None, color="never")
+    if action in ("up", "preview-up"):
         stack.up(on_output=lambda _: None, on_event=on_event, color="never")
     else:
         stack.preview(on_output=lambda _: None, on_event=on_event, color="never")

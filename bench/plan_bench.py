@@ -2,6 +2,7 @@
 
     python bench/plan_bench.py                     # 10 and 50 services, 3 runs each
     python bench/plan_bench.py --sizes 10 50 200 500 --repeats 1
+    python bench/plan_bench.py --sizes 200 500 --full-up-to 200   # 500: only everything new
     python bench/plan_bench.py --sizes --profile 500   # only where gmac's time goes
 
 For each size N it writes a project of N generated services (the example project.yaml and
@@ -152,7 +153,7 @@ def apply_both(gmac_root: Path, base_root: Path, count: int) -> tuple[Run, Run]:
     return applied, base
 
 
-def measure(count: int, repeats: int, work: Path) -> list[Row]:
+def measure(count: int, repeats: int, work: Path, *, new_only: bool = False) -> list[Row]:
     gmac_root, base_root = work / f"gmac-{count}", work / f"baseline-{count}"
     write_gmac_project(gmac_root, count)
     base_root.mkdir()
@@ -178,6 +179,9 @@ def measure(count: int, repeats: int, work: Path) -> list[Row]:
             ours = kubernetes_creates(gmac_runs[0].stdout)
             assert ours == baseline_creates(base_runs[0].stdout), "different objects to create"
             resources = len(ours)
+            if new_only:
+                rows.append(Row(count, case, resources, gmac_runs, base_runs))
+                break
             applied = apply_both(gmac_root, base_root, count)
             rows.append(Row(count, case, resources, gmac_runs, base_runs))
             rows.append(Row(count, "apply (rendering)", resources, [applied[0]], [applied[1]]))
@@ -195,6 +199,8 @@ def print_fits(rows: list[Row]) -> None:
     print("case                gmac s/service  intercept  baseline s/service  intercept")
     for case in dict.fromkeys(row.case for row in rows):
         these = [row for row in rows if row.case == case]
+        if len(these) < 2:
+            continue
         xs = [float(row.count) for row in these]
         gmac = line_fit(xs, [median_seconds(row.gmac) for row in these])
         base = line_fit(xs, [median_seconds(row.base) for row in these])
@@ -206,6 +212,9 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", type=int, metavar="N", help="profile a plan of N services")
+    parser.add_argument(
+        "--full-up-to", type=int, metavar="N", help="above N services, only everything new"
+    )
     args = parser.parse_args()
 
     print("gmac plan against the same Kubernetes objects declared by hand, one run")
@@ -220,7 +229,8 @@ def main() -> int:
                 "RSS MiB  tree MiB"
             )
         for count in args.sizes:
-            for row in measure(count, args.repeats, Path(tmp)):
+            new_only = args.full_up_to is not None and count > args.full_up_to
+            for row in measure(count, args.repeats, Path(tmp), new_only=new_only):
                 rows.append(row)
                 print(row.line(), flush=True)
             print(f"          ({load_average()})", flush=True)
