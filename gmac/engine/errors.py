@@ -18,7 +18,13 @@ _PROVIDER_ERROR = re.compile(r"^\s*gmac\.errors\.\w+: (?P<message>.+)$", re.M)
 
 
 # A Python traceback in the engine's output: the in-process program's, when the engine
-# cancels it (its last line `Exception: context canceled`), or a provider's.
+# cancels it (its last line `Exception: context canceled`), or a provider's. The race behind
+# the first: when a step fails, the engine cancels the RPCs still in flight, and the SDK
+# turns every gRPC status but UNAVAILABLE into a plain Exception of its details
+# (pulumi.runtime.settings.grpc_error_to_exception), so a RegisterResource that was waiting
+# at that moment fails the program with `context canceled` and the inline server reports it
+# with its traceback; with no registration in flight, only the cause is printed. Which of
+# the two reaches the output first depends on timing.
 _TRACEBACK = re.compile(
     r"^(?P<lead>.*?)Traceback \(most recent call last\):\n(?:[ \t].*\n|\n)*(?P<last>\S.*)$",
     re.M,
