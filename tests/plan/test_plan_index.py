@@ -11,6 +11,7 @@ very key the long way takes. tests/engine/test_no_change.py shows it with the re
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,9 +20,10 @@ from hypothesis import strategies as st
 
 from gmac.app.operations.digests import code_identity
 from gmac.app.operations.inputs import gather
-from gmac.app.operations.no_change import keep_index, look_up, sources_before
-from gmac.app.operations.plan_index import index_path, short_key
+from gmac.app.operations.no_change import keep_index, look_up, remember, sources_before
+from gmac.app.operations.plan_index import answer, index_path, short_key
 from gmac.app.operations.request import RunRequest
+from gmac.plan import Plan
 from gmac.secrets import Identity
 from tests.plan.test_plan_key import CHANGES, ENV, WORDS, Change, Scene, environment, scene
 
@@ -146,3 +148,35 @@ def test_an_index_that_cannot_be_read_is_no_index(source: Path) -> None:
             damage()
             assert short_way(here) is None
         assert long_way(here) == key and short_way(here) == key
+
+
+def test_the_short_ways_answer_is_the_records_plan_with_the_clusters_warning(
+    source: Path,
+) -> None:
+    """The record's plan, as the long way would give it; an environment that applies to a
+    cluster is checked anew (its context is missing here), whatever the record holds."""
+    with scene(source) as here:
+        project = here.specs / "project.yaml"
+        text = project.read_text(encoding="utf-8")
+        cluster = "kubernetes: {context: k3s-nowhere, namespace: gmac-local}"
+        project.write_text(text.replace("kubernetes: {render_to: .gmac/render/local}", cluster))
+        # A shared stack now: made on purpose, with the team's passphrase.
+        (here.root / "stacks").mkdir()
+        settings = here.root / "stacks" / f"Pulumi.{ENV}.yaml"
+        settings.write_text("encryptionsalt: v1:c2FsdA==:v1:aaaa:bbbb\n", encoding="utf-8")
+        kubeconfig = here.root / "kubeconfig"
+        kubeconfig.write_text("apiVersion: v1\nkind: Config\ncontexts: []\n", encoding="utf-8")
+        here.environ |= {"GMAC_PASSPHRASE": "the team's", "KUBECONFIG": str(kubeconfig)}
+        request = request_of(here)
+        with environment(here.environ):
+            before = sources_before(request)
+            lookup = look_up(gather(request, "plan"))
+            assert lookup is not None
+            keep_index(lookup, before)
+            remember(lookup, Plan(ENV, (), unchanged=7, diagnostics=("a warning",)), "plan")
+            found = answer(request)
+            assert found is not None and found.unchanged == 7 and found.origin is not None
+            assert "k3s-nowhere" in found.diagnostics[0] and found.diagnostics[1:] == ("a warning",)
+            # Without the team's passphrase the long way says why; the short way stays out.
+            del os.environ["GMAC_PASSPHRASE"]
+            assert answer(request) is None
