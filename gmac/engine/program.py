@@ -1,19 +1,23 @@
-"""The inline Pulumi program: a Kubernetes provider for the environment, then the compiler."""
+"""The inline Pulumi program: a Kubernetes provider for the environment, then the compiler.
+
+The program's own imports (Pulumi's Kubernetes SDK, the components, the compiler: most of a
+plan's start-up) are made when the program runs, in the engine's language-server thread, as
+a hand-written inline program makes them: by then the engine's CLI is starting in a process
+of its own, so the two overlap instead of one waiting for the other.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pulumi
-import pulumi_kubernetes as k8s
-from pulumi.runtime import register_stack_transformation
-
-from components.context import CompileContext
-from gmac.compile import compile_spec
-from gmac.engine.field_manager import field_manager_transformation
-from gmac.engine.outputs import ENVIRONMENT, export_state_secrets
 from gmac.errors import GmacError
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
+
+    from components.context import CompileContext
 
 FIELD_MANAGER = "gmac"
 
@@ -27,6 +31,8 @@ def kubernetes_provider(ctx: CompileContext, root: Path) -> k8s.Provider:
     delete and recreate the service. Pods still roll on an env change: the Deployment
     carries a hash of the env in an annotation.
     """
+    import pulumi_kubernetes as k8s  # noqa: PLC0415 (see the module's docstring)
+
     target = ctx.environment.kubernetes
     if target.render_to is not None:
         return k8s.Provider(
@@ -52,6 +58,14 @@ def make_program(ctx: CompileContext, root: Path, failures: list[GmacError]) -> 
     the caller can report it as itself rather than as the engine's wrapped text."""
 
     def program() -> None:
+        # Imported here: see the module's docstring.
+        import pulumi  # noqa: PLC0415
+        from pulumi.runtime import register_stack_transformation  # noqa: PLC0415
+
+        from gmac.compile import compile_spec  # noqa: PLC0415
+        from gmac.engine.field_manager import field_manager_transformation  # noqa: PLC0415
+        from gmac.engine.outputs import ENVIRONMENT, export_state_secrets  # noqa: PLC0415
+
         try:
             if ctx.environment.kubernetes.render_to is None:
                 register_stack_transformation(field_manager_transformation(FIELD_MANAGER))
