@@ -24,17 +24,29 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import IO
 
 from pulumi import automation as auto
 from pulumi.automation.errors import create_command_error
+from semver import VersionInfo
 
 from gmac.errors import InterruptedRunError
 
 
 class EngineCommand(auto.PulumiCommand):
-    def __init__(self, root: str | None = None, skip_version_check: bool = False) -> None:
-        super().__init__(root=root, version=None, skip_version_check=skip_version_check)
+    def __init__(
+        self, root: str | None = None, skip_version_check: bool = False, version: str | None = None
+    ) -> None:
+        """`version`: the CLI's version where it is known already (the toolchain stamps it
+        when it installs the CLI); with `skip_version_check`, the SDK's `pulumi version` run
+        (a quarter of a second, at every stack opened) is then not needed."""
+        known = _parsed(version) if skip_version_check else None
+        if known is not None:
+            self.command = str(Path(root) / "bin" / "pulumi") if root else "pulumi"
+            self.version = known
+        else:
+            super().__init__(root=root, version=None, skip_version_check=skip_version_check)
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
 
@@ -88,6 +100,13 @@ class EngineCommand(auto.PulumiCommand):
         if code != 0:
             raise create_command_error(result)
         return result
+
+
+def _parsed(version: str | None) -> VersionInfo | None:
+    try:
+        return VersionInfo.parse(version.strip().removeprefix("v")) if version else None
+    except ValueError:
+        return None
 
 
 def _wait(process: subprocess.Popen[bytes]) -> tuple[int, bool]:

@@ -53,6 +53,9 @@ class Toolchain:
     # The dynamic-provider plugin runs gmac's own interpreter, so each interpreter (a venv,
     # the system Python) gets its own folder: one shared script would flip between them.
     plugin_dir: Path | None = None
+    # The version of `pulumi` as stamped when it was installed: the engine's command takes it
+    # from here instead of running `pulumi version` each time it opens a stack.
+    cli_version: str | None = None
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment for the CLI and the Automation API (``env_vars=`` or ``os.environ``)."""
@@ -151,4 +154,5 @@ def find(cache_root: Path | None = None, kubernetes_version: str | None = None) 
         bin_dir=bin_dir,
         pulumi_home=home,
         plugin_dir=dynamic_plugin_dir(folder),
+        cli_version=(folder / STAMP).read_text().strip() or None,
     )

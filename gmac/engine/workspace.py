@@ -20,7 +20,9 @@ def engine_environment(settings: EngineSettings, toolchain: Toolchain) -> dict[s
 
 
 def engine_command(toolchain: Toolchain) -> EngineCommand:
-    return EngineCommand(root=str(toolchain.bin_dir.parent), skip_version_check=True)
+    return EngineCommand(
+        root=str(toolchain.bin_dir.parent), skip_version_check=True, version=toolchain.cli_version
+    )
 
 
 def workspace_options(
