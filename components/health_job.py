@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi_kubernetes.batch.v1 import CronJob
 from pulumi_kubernetes.core.v1 import Secret
 
 from components._kube import Object, child, duration_seconds, metadata, secret_payload
@@ -31,6 +30,8 @@ from gmac.models import StripeIntegration, TursoIntegration
 from gmac.models.integration import cron_schedule
 
 if TYPE_CHECKING:
+    from pulumi_kubernetes.batch.v1 import CronJob
+
     from components.context import CompileContext
     from gmac.models.project import HealthChecks
 
@@ -169,6 +170,10 @@ def add_health_job(
         )
         secret = HEALTH_JOB
     spec: Any = cron_job_spec(ctx, checks, every, secret)
+    # Imported when used: pulumi_kubernetes.batch.v1 loads every kind of its group, and most
+    # environments schedule no health job.
+    from pulumi_kubernetes.batch.v1 import CronJob  # noqa: PLC0415
+
     return CronJob(
         HEALTH_JOB,
         metadata=metadata(HEALTH_JOB, ctx, labels),

@@ -39,10 +39,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.apps.v1 import Deployment
-from pulumi_kubernetes.autoscaling.v2 import HorizontalPodAutoscaler
 from pulumi_kubernetes.core.v1 import ConfigMap, Secret
 from pulumi_kubernetes.core.v1 import Service as KubeService
-from pulumi_kubernetes.networking.v1 import Ingress
 from pulumi_kubernetes.policy.v1 import PodDisruptionBudget
 
 from components._kube import Object, child, duration_seconds, metadata, secret_payload
@@ -250,6 +248,9 @@ class Service(pulumi.ComponentResource):
         if service.ingress is not None and service.port is not None:
             self._ingress()
         if autoscale is not None:
+            # Imported when used, as Ingress is: each API group's module loads all its kinds.
+            from pulumi_kubernetes.autoscaling.v2 import HorizontalPodAutoscaler  # noqa: PLC0415
+
             HorizontalPodAutoscaler(
                 name,
                 metadata=metadata(name, ctx, self._labels),
@@ -370,6 +371,9 @@ class Service(pulumi.ComponentResource):
         }
         if ingress.tls:
             spec["tls"] = [{"hosts": [ingress.host], "secret_name": f"{name}-tls"}]
+        # Imported when used: pulumi_kubernetes.networking.v1 loads every kind of its group.
+        from pulumi_kubernetes.networking.v1 import Ingress  # noqa: PLC0415
+
         Ingress(
             name,
             metadata=metadata(name, self._ctx, self._labels),

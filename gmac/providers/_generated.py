@@ -28,7 +28,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.age import Recipient, encrypt_for
 from gmac.providers._base import Props, changed, outputs, published, secret_options
 
 ALPHABET = string.ascii_letters + string.digits
@@ -38,6 +37,10 @@ DEFAULT_LENGTH = 32
 def _sealed(value: str, recipients: list[str]) -> str:
     if not recipients:
         return ""
+    # Imported when sealing: the engine's dynamic-provider process starts in every plan, and
+    # most of its calls (a diff, a preview) seal nothing.
+    from gmac.age import Recipient, encrypt_for  # noqa: PLC0415
+
     return encrypt_for(value.encode("utf-8"), [Recipient.parse(key) for key in recipients])
 
 

@@ -44,7 +44,7 @@ def test_a_generated_secret_s_provider_imports_no_http_client() -> None:
     name, modules = json.loads(done.stdout)
     assert name == "GeneratedSecretProvider"
     assert "gmac.providers._generated" in modules
-    heavy = {"aiohttp", "httpx", "requests", "stripe", "libsql_client", "gmac.clients"}
+    heavy = {"aiohttp", "httpx", "requests", "stripe", "libsql_client", "gmac.clients", "gmac.age"}
     assert not heavy & set(modules), heavy & set(modules)
     assert not [
         m for m in modules if m.startswith(("gmac.providers._gitea", "gmac.providers._turso"))
