@@ -32,7 +32,7 @@ PHASES = (
     ("  the no-change record's key", "gmac.app.operations.no_change", "look_up"),
     ("  opening the stack (Pulumi CLI calls)", "pulumi.automation", "create_or_select_stack"),
     ("  the engine's preview (main thread waits)", "pulumi.automation._stack", "Stack.preview"),
-    ("    compile (in the engine's thread)", "gmac.engine.program", "compile_spec"),
+    ("    compile (in the engine's thread)", "gmac.compile", "compile_spec"),
     ("  building the Plan from the events", "gmac.app.operations.run", "PreparedRun.plan"),
     ("rendering the plan (console)", "gmac.render.plan", "render_table"),
     ("rendering the plan (--json)", "gmac.render.plan", "render_json"),
