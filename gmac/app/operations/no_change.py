@@ -36,8 +36,6 @@ from gmac.load.templates import templates_dir
 from gmac.plan import Plan
 from gmac.secrets import identity_files
 
-PROJECT = "gmac"  # the Pulumi project every stack belongs to (gmac.engine.stack)
-
 
 @dataclass(frozen=True)
 class Lookup:
@@ -65,7 +63,7 @@ def look_up(inputs: RunInputs) -> Lookup | None:
     keeps no record or the run is not of the whole program (targets, rotations)."""
     if inputs.request.targets or inputs.request.rotate:
         return None
-    store = record_store(inputs.settings.backend_url, PROJECT, inputs.request.env)
+    store = record_store(inputs.settings.backend_url, plan_index.PROJECT, inputs.request.env)
     if store is None:
         return None
     state = store.state_version()

@@ -39,7 +39,7 @@ from gmac.app.operations.digests import (
     toolchain_identity,
 )
 from gmac.app.operations.request import RunRequest
-from gmac.engine.plan_records import record_store
+from gmac.engine.plan_records import RecordStore, record_store
 from gmac.engine.settings import STATE_DIR, existing_passphrase
 from gmac.errors import GmacError
 from gmac.fs import write_atomically
@@ -155,9 +155,16 @@ def recorded_answer(found: object, key: Mapping[str, str]) -> Plan | None:
     return replace(recorded, origin=made)
 
 
-def short_key(request: RunRequest, *, code: str | None = None) -> dict[str, str] | None:
-    """The key a plan of `request` would take, known from the index alone, with the state's
-    part taken anew: None when there is no index, or the sources are not those it names."""
+@dataclass(frozen=True)
+class _Known:
+    """What the index knows of a plan: the key it would take and where its record lives."""
+
+    parts: dict[str, str]
+    store: RecordStore
+    index: dict[str, Any]
+
+
+def _known(request: RunRequest, code: str | None) -> _Known | None:
     found, key = _load(request), _key(request)
     if found is None or key is None or not eligible(request):
         return None
@@ -173,29 +180,34 @@ def short_key(request: RunRequest, *, code: str | None = None) -> dict[str, str]
         parts["state"] = part_digest(key, "state", store.state_version())
     except (GmacError, KeyError, TypeError, ValueError):
         return None
-    return parts
+    return _Known(parts, store, found)
+
+
+def short_key(request: RunRequest, *, code: str | None = None) -> dict[str, str] | None:
+    """The key a plan of `request` would take, known from the index alone, with the state's
+    part taken anew: None when there is no index, or the sources are not those it names."""
+    known = _known(request, code)
+    return known.parts if known is not None else None
 
 
 def answer(request: RunRequest) -> Plan | None:
     """The record's answer to `request`, when the index knows the key the plan would take
     and the record is under that key; otherwise None (the long way decides)."""
-    parts = short_key(request)
-    found = _load(request)
-    if parts is None or found is None:
+    known = _known(request, None)
+    if known is None:
         return None
-    store = record_store(str(found["backend"]), PROJECT, request.env)
     try:
-        text = store.read() if store is not None else None
+        text = known.store.read()
     except GmacError:
         return None
-    plan = recorded_answer(text, parts) if text is not None else None
-    if plan is None or found.get("cluster") is None:
+    plan = recorded_answer(text, known.parts) if text is not None else None
+    if plan is None or known.index.get("cluster") is None:
         return plan
     # A cluster's reachability is the plan's to say, whatever the record holds.
     from gmac.app.cluster_check import with_cluster_warning  # noqa: PLC0415
     from gmac.models.project import KubernetesTarget  # noqa: PLC0415
 
-    target = KubernetesTarget.model_validate(found["cluster"])
+    target = KubernetesTarget.model_validate(known.index["cluster"])
     return with_cluster_warning(plan, target, request.root)
 
 
