@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from components.context import CompileContext
 from gmac.compile._program import compile_spec
+from gmac.compile.event_loops import ThreadLoops, current_loop, leave_a_loop
 from gmac.compile.graph import GraphNode, ResourceGraph
 from gmac.compile.key_properties import SECRET, key_properties
 
@@ -74,9 +74,11 @@ class _RecordingMonitor(mocks.MockMonitor):
     def __init__(self) -> None:
         super().__init__(_Mocks())
         self.registrations: list[_Registration] = []
+        self.thread_loops = ThreadLoops()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.thread_loops.note_this_threads_loop()
         if request.type != STACK_TYPE:
             registered = self.resources[response.urn]
             self.registrations.append(
@@ -100,16 +102,6 @@ def _ignore_leftovers(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) 
     _log.debug("asyncio: %s", context.get("message"), exc_info=context.get("exception"))
 
 
-def _current_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            loop = asyncio.get_event_loop()
-    except RuntimeError:
-        return None
-    return None if loop.is_closed() else loop
-
-
 def _drain(loop: asyncio.AbstractEventLoop) -> None:
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
@@ -117,6 +109,8 @@ def _drain(loop: asyncio.AbstractEventLoop) -> None:
     if pending:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
+    # Join the worker threads the monitor answered on, so their loops can be closed.
+    loop.run_until_complete(loop.shutdown_default_executor())
 
 
 def _discard(_: object) -> None:
@@ -137,7 +131,7 @@ def capture(
     configuration (Kubernetes Secrets are always secret, whatever they hold); gmac's own
     commands never set it.
     """
-    previous = _current_loop()
+    previous = current_loop()
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_ignore_leftovers)
     asyncio.set_event_loop(loop)
@@ -158,9 +152,8 @@ def capture(
             _drain(loop)
         finally:
             loop.close()
-            # Leave a usable loop behind, as found: other Pulumi programs in this process
-            # (tests under `pulumi.runtime.test`) expect one.
-            asyncio.set_event_loop(previous or asyncio.new_event_loop())
+            monitor.thread_loops.close_all()
+            leave_a_loop(previous)
             pulumi.runtime.reset_options()
     return _graph(
         monitor.registrations, project=project, stack=stack, reveal_secrets=reveal_secrets
