@@ -258,6 +258,10 @@ def panel_world(plane: ControlPlane, kube: Any, home: Path) -> Iterator[PanelWor
             "GMAC_PANEL_CLIENT_ID": client_id,
             "GMAC_PANEL_CLIENT_SECRET": client_secret,
             "GMAC_GITEA_TOKEN": gitea.token,
+            # The tests sign in seven times, two attempts each, often within a minute: past
+            # the default 10/minute the panel answers 429 and the browser never reaches Gitea.
+            # The limit itself is tested in tests/panel/test_signin.py.
+            "GMAC_PANEL_SIGNIN_LIMIT": "1000/minute",
         }
         project.env_vars["GMAC_GITEA_TOKEN"] = gitea.token
         server_log = home / "panel.log"
