@@ -2,6 +2,7 @@
 
     python bench/cluster_bench.py                  # 10 and 50 services
     python bench/cluster_bench.py --sizes 10 --kubeconfig .gmac/cluster/kubeconfig
+    python bench/cluster_bench.py --sizes --profile 50   # where one apply of 50 goes
 
 Each size is a fresh project of N generated services (bench/plan_bench.py's: a ConfigMap,
 Deployment, Service and PodDisruptionBudget each, plus the namespace), applied to the local
@@ -24,6 +25,11 @@ object are the same, the namespace's name and the env's config hash masked.
 Timed per size: the apply (everything new), then a plan with no changes (gmac with
 --no-cache, so the engine runs; the baseline's preview). Printed: wall times, the ratio
 gmac/baseline, gmac's own peak RSS and its tree's largest (the Pulumi CLI or the provider).
+
+`--profile N`: one `gmac apply` of N services into a fresh namespace and stack of its own,
+in a child with gmac's phases wrapped in wall-clock timers (bench/plan_profile.py's
+APPLY_PHASES: the preview, the objects that already run, the registry, the cluster watch,
+the update, the record left after it), printed as a table.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import handwritten
 import yaml
 from bench_timing import Run, gmac_command, load_average, timed
 from plan_bench import baseline_creates, kubernetes_creates, write_services
+from plan_profile import APPLY_PHASES, report
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -63,7 +70,7 @@ def settings(count: int, kubeconfig: Path, who: str) -> handwritten.Settings:
     )
 
 
-def write_project(root: Path, count: int, kubeconfig: Path) -> None:
+def write_project(root: Path, count: int, kubeconfig: Path, who: str = "gmac") -> None:
     write_services(root, count)
     (root / "Pulumi.yaml").write_text("name: gmac\nruntime: python\n")
     project = {
@@ -77,7 +84,7 @@ def write_project(root: Path, count: int, kubeconfig: Path) -> None:
                 "kubernetes": {
                     "context": CONTEXT,
                     "kubeconfig": str(kubeconfig),
-                    "namespace": namespace(count, "gmac"),
+                    "namespace": namespace(count, who),
                 },
                 "integrations": "offline",
             }
@@ -86,10 +93,25 @@ def write_project(root: Path, count: int, kubeconfig: Path) -> None:
     (root / "specs" / "project.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
 
 
-def gmac(root: Path, *args: str) -> Run:
+def gmac_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GMAC_", "PULUMI_"))}
     env.update(GMAC_PASSPHRASE="bench-passphrase", GMAC_ACTOR="bench")
-    return timed([*gmac_command(), *args, "--env", ENV], root, env)
+    return env
+
+
+def gmac(root: Path, *args: str) -> Run:
+    return timed([*gmac_command(), *args, "--env", ENV], root, gmac_environment())
+
+
+def profile_apply(count: int, kubeconfig: Path, work: Path) -> None:
+    """One profiled `gmac apply` of `count` services, everything new."""
+    root = work / f"profile-{count}"
+    write_project(root, count, kubeconfig, "prof")
+    init = gmac(root, "stack", "init")
+    assert init.code == 0, f"gmac stack init exited {init.code}: {init.stderr}"
+    print(f"({load_average()})", flush=True)
+    report(root, gmac_environment(), "--yes", command="apply", env_name=ENV, phases=APPLY_PHASES)
+    print(f"({load_average()})", flush=True)
 
 
 def hand(action: str, folder: Path, these: handwritten.Settings) -> Run:
@@ -183,7 +205,8 @@ def bench(count: int, kubeconfig: Path, work: Path) -> list[dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50])
+    parser.add_argument("--profile", type=int, metavar="N", help="profile one apply of N")
     parser.add_argument("--kubeconfig", type=Path, help="a running plane's (context gmac-dev)")
     parser.add_argument("--json-out", type=Path)
     options = parser.parse_args()
@@ -207,6 +230,8 @@ def main() -> int:
         for size in options.sizes:
             rows += bench(size, kubeconfig.resolve(), work)
             print(f"({load_average()})", flush=True)
+        if options.profile:
+            profile_apply(options.profile, kubeconfig.resolve(), work)
     finally:
         if plane is not None:
             plane.stop()
