@@ -11,35 +11,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from gmac.providers import (
-    GiteaBranchProtectionProvider,
-    GiteaRepositoryProvider,
-    GiteaWebhookProvider,
-    StripePriceProvider,
-    StripeProductProvider,
-    StripeWebhookEndpointProvider,
-    TursoDatabaseProvider,
-)
+import gmac.providers
 
 KUBERNETES = "kubernetes:"
 DYNAMIC = "pulumi-python:dynamic"
 
-# The providers that adopt, by the type of the resources they serve.
-ADOPTING: dict[str, Any] = {
-    "pulumi-python:dynamic/gitea:Repository": GiteaRepositoryProvider,
-    "pulumi-python:dynamic/gitea:BranchProtection": GiteaBranchProtectionProvider,
-    "pulumi-python:dynamic/gitea:Webhook": GiteaWebhookProvider,
-    "pulumi-python:dynamic/stripe:Product": StripeProductProvider,
-    "pulumi-python:dynamic/stripe:Price": StripePriceProvider,
-    "pulumi-python:dynamic/stripe:WebhookEndpoint": StripeWebhookEndpointProvider,
-    "pulumi-python:dynamic/turso:Database": TursoDatabaseProvider,
+# The providers that adopt, by the type of the resources they serve: their names in
+# gmac.providers, which imports a provider (and its service's client) when first asked, so
+# an apply that looks up only Kubernetes objects imports none of them.
+ADOPTING: dict[str, str] = {
+    "pulumi-python:dynamic/gitea:Repository": "GiteaRepositoryProvider",
+    "pulumi-python:dynamic/gitea:BranchProtection": "GiteaBranchProtectionProvider",
+    "pulumi-python:dynamic/gitea:Webhook": "GiteaWebhookProvider",
+    "pulumi-python:dynamic/stripe:Product": "StripeProductProvider",
+    "pulumi-python:dynamic/stripe:Price": "StripePriceProvider",
+    "pulumi-python:dynamic/stripe:WebhookEndpoint": "StripeWebhookEndpointProvider",
+    "pulumi-python:dynamic/turso:Database": "TursoDatabaseProvider",
 }
 
 
 def provider_for(type_: str) -> Any | None:
     """A new provider of the type (they keep no state), or None when it does not adopt."""
-    found = ADOPTING.get(type_)
-    return found() if found is not None else None
+    name = ADOPTING.get(type_)
+    return getattr(gmac.providers, name)() if name is not None else None
 
 
 def is_kubernetes_object(type_: str) -> bool:
