@@ -3,6 +3,7 @@ kubernetes package's dynamic client (its discovery tells a namespaced kind from 
 and finds custom resources such as a PrometheusRule).
 
     GET /apis/GROUP/VERSION/namespaces/NS/KIND/NAME     (or /api/v1/... for the core group)
+    GET /apis/GROUP/VERSION/namespaces/NS/KIND          every object of a kind: one LIST
 
 The API client comes from `gmac.clients.kubernetes.KubeTarget(...).client()`. Failures are
 `kubernetes: ...` IntegrationErrors naming the server; a kind the server does not serve is
@@ -72,6 +73,24 @@ class LiveObjects:
             raise self._error(f"cannot reach {self.server}: {error}") from None
         data: dict[str, Any] = found.to_dict()
         return data
+
+    def all_of(self, api_version: str, kind: str, namespace: str) -> dict[str, dict[str, Any]]:
+        """Every object of the kind in `namespace` (in the cluster, for a cluster kind) as the
+        API server lists them, by name: one request where `get` makes one per object."""
+        from kubernetes.client.exceptions import ApiException  # noqa: PLC0415
+
+        resource = self._resource(api_version, kind)
+        options: dict[str, Any] = {"_request_timeout": REQUEST_TIMEOUT}
+        if resource.namespaced:
+            options["namespace"] = namespace
+        try:
+            listed = resource.get(**options)
+        except ApiException as error:
+            raise self._error(f"LIST {kind}: {error.reason}", error.status) from None
+        except OSError as error:
+            raise self._error(f"cannot reach {self.server}: {error}") from None
+        items: list[dict[str, Any]] = listed.to_dict().get("items") or []
+        return {str(item["metadata"]["name"]): item for item in items}
 
     def _error(self, message: str, status: int | None = None) -> IntegrationError:
         return IntegrationError(SERVICE, message, status=status)
