@@ -65,7 +65,7 @@ def apply(
         if plan.has_changes:  # a create meeting what already runs stops here, before any change
             from gmac.app.adopt import refuse_existing  # noqa: PLC0415 (it imports this module)
 
-            refuse_existing(run, plan)
+            refuse_existing(run, plan, previewed.steps)
         if not plan.has_changes and lookup is not None:
             remember(lookup, plan, "apply")
         if not plan.has_changes or not confirm(plan):
