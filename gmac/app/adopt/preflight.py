@@ -19,6 +19,7 @@ from gmac.app.adopt.discover import discover
 from gmac.app.adopt.kinds import is_kubernetes_object, provider_for
 from gmac.app.adopt.kubernetes import KubernetesFinder
 from gmac.app.adopt.value import AMBIGUOUS, FOUND
+from gmac.app.observe import namespace
 from gmac.app.operations.run import PreparedRun
 from gmac.clients.kubernetes import KubeTarget
 from gmac.engine.steps import StepRecord
@@ -82,7 +83,7 @@ def _kubernetes_objects(
         return []
     kubernetes = run.spec.environment.kubernetes
     target = KubeTarget(kubernetes.kubeconfig, kubernetes.context, run.request.root)
-    finder = KubernetesFinder(target, kubernetes.namespace or run.spec.project.name)
+    finder = KubernetesFinder(target, namespace(run.spec))
     found = []
     for change in changes:
         finding = finder.find(change.type, inputs[change.urn])
