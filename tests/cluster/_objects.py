@@ -98,15 +98,38 @@ def managers(obj: Any) -> dict[str, str]:
     }
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 120) -> Any:
+def wait_for(
+    check: Callable[[], Any],
+    what: str,
+    timeout: float = 120,
+    describe: Callable[[], str] | None = None,
+) -> Any:
+    """Poll `check` until it is true; on giving up, `describe` says what was seen instead."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f}s waiting for {what}")
+            seen = f"\n{describe()}" if describe else ""
+            raise AssertionError(f"gave up after {timeout:.0f}s waiting for {what}{seen}")
         time.sleep(0.5)
+
+
+def describe_pods(cluster: Cluster, namespace: str) -> str:
+    """The nodes and the namespace's pods as the API server has them, for a failure message."""
+    lines = []
+    for node in cluster._resource("v1", "Node").get().items:
+        ready = [c.status for c in node.status.conditions or [] if c.type == "Ready"]
+        taints = [f"{t.key}:{t.effect}" for t in node.spec.taints or []]
+        lines.append(f"node {node.metadata.name} ready={ready} taints={taints}")
+    for pod in cluster._resource("v1", "Pod").get(namespace=namespace).items:
+        conditions = {c.type: c.status for c in pod.status.conditions or []}
+        lines.append(
+            f"pod {pod.metadata.name} phase={pod.status.phase} node={pod.spec.nodeName}"
+            f" deleting={bool(pod.metadata.deletionTimestamp)} conditions={conditions}"
+        )
+    return "\n".join(lines)
 
 
 def stack_state(project: Project, env: str) -> dict[str, Any]:
