@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from gmac.dev.cluster import ControlPlane
-from tests.cluster._objects import Cluster, Ref, compiled, stack_state, wait_for
+from tests.cluster._objects import (
+    Cluster,
+    Ref,
+    compiled,
+    describe_pods,
+    stack_state,
+    wait_for,
+)
 from tests.cluster._project import Project
 
 ENV = "staging"
@@ -91,7 +98,67 @@ def test_api_server_stopped_mid_apply(
             cluster.get(Ref("apps/v1", "Deployment", namespace, "api")).status.readyReplicas == 3
         ),
         "api to be ready",
+        describe=lambda: describe_pods(cluster, namespace),
     )
+
+
+def _node_ready(cluster: Cluster) -> set[str]:
+    nodes = cluster.client.resources.get(api_version="v1", kind="Node").get().items
+    return {c.status for node in nodes for c in node.status.conditions or [] if c.type == "Ready"}
+
+
+def test_pods_are_ready_again_once_their_lost_node_is_back(
+    kube: Any, control_plane: ControlPlane
+) -> None:
+    """While kwok (the node's kubelet) is gone, the node lifecycle controller marks the node
+    and its pods not ready; once it is back, the pods are ready again, as a kubelet's next
+    status report would make them, and a Deployment that was available is available again."""
+    cluster = Cluster(kube)
+    namespace = "lost-node"
+    namespaces = cluster.client.resources.get(api_version="v1", kind="Namespace")
+    deployments = cluster.client.resources.get(api_version="apps/v1", kind="Deployment")
+    namespaces.create(body={"metadata": {"name": namespace}})
+    labels = {"app": "lost-node"}
+    deployments.create(
+        namespace=namespace,
+        body={
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "web", "image": "example/web:1"}]},
+                },
+            },
+        },
+    )
+    ref = Ref("apps/v1", "Deployment", namespace, "web")
+
+    def describe() -> str:
+        return describe_pods(cluster, namespace)
+
+    try:
+        wait_for(lambda: cluster.get(ref).status.readyReplicas == 2, "web to be ready")
+        control_plane.stop_component("kwok")
+        # The controller's grace period (50 s) passes without a lease renewal.
+        wait_for(lambda: _node_ready(cluster) == {"Unknown"}, "the node to be lost", 180, describe)
+        wait_for(
+            lambda: not cluster.get(ref).status.readyReplicas, "web to be unready", 60, describe
+        )
+    finally:
+        if "kwok" not in control_plane.running:
+            control_plane.start_component("kwok")
+    try:
+        wait_for(lambda: _node_ready(cluster) == {"True"}, "the node to be back", 120, describe)
+        wait_for(
+            lambda: cluster.get(ref).status.readyReplicas == 2, "web ready again", 120, describe
+        )
+        # And it stays so: nothing marks the pods not ready behind the node's back.
+        time.sleep(15)
+        assert cluster.get(ref).status.readyReplicas == 2, describe()
+    finally:
+        namespaces.delete(name=namespace)
 
 
 def test_the_plane_is_whole_after_the_faults(control_plane: ControlPlane) -> None:

@@ -52,7 +52,7 @@ CRD_FILES = (
 CRD_DIR_IN_MODULE = "example/prometheus-operator-crd"
 
 # kwok's stages, as kwokctl assembles them: nodes become Ready and keep a lease, pods become
-# Ready (or Succeeded for Jobs) and are removed once deleted.
+# Ready (or Succeeded for Jobs) and are removed once deleted. Two more stages follow below.
 KWOK_STAGE_FILES = (
     "kustomize/stage/node/fast/node-initialize.yaml",
     "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
@@ -81,6 +81,53 @@ spec:
       loadBalancer:
         ingress:
         - ip: 127.0.0.1
+"""
+
+# What a kubelet's next status report does for a running pod that the node lifecycle
+# controller marked not ready while the node was lost: report it ready again. kwok's own
+# stages only make pending pods ready, so without this such pods stay not ready for good.
+POD_READY_AGAIN_STAGE = """\
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-ready-again
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Running'
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: 'NotIn'
+      values:
+      - 'True'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: ContainersReady
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: PodScheduled
+      {{ range .spec.readinessGates }}
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: {{ .conditionType | Quote }}
+      {{ end }}
 """
 
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "gmac" / "cluster"
@@ -113,7 +160,7 @@ def _stamp_text() -> str:
         "kwok": KWOK_VERSION,
         "prometheus-operator": PROMETHEUS_OPERATOR_VERSION,
         "crds": list(CRD_FILES),
-        "kwok-stages": [*KWOK_STAGE_FILES, "ingress-load-balancer"],
+        "kwok-stages": [*KWOK_STAGE_FILES, "ingress-load-balancer", "pod-ready-again"],
     }
     return json.dumps(versions, sort_keys=True) + "\n"
 
@@ -256,7 +303,7 @@ def _write_kwok_stages(root: Path) -> None:
         if not source.is_file():
             raise ClusterError(f"kwok stages: {KWOK_MODULE}@v{KWOK_VERSION} has no {name}")
         documents.append(source.read_text().strip() + "\n")
-    documents.append(INGRESS_STAGE)
+    documents.extend([INGRESS_STAGE, POD_READY_AGAIN_STAGE])
     write_if_changed(root / "kwok-stages.yaml", "---\n".join(documents))
 
 
