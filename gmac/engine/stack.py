@@ -21,6 +21,7 @@ from gmac.engine.checkpoint import Checkpoint
 from gmac.engine.command import EngineCommand
 from gmac.engine.errors import engine_error
 from gmac.engine.events import EventCollector, StepListener
+from gmac.engine.known_stack import open_known_stack
 from gmac.engine.lock import lease_seconds, read_holder, stack_lock
 from gmac.engine.lock_stores import lock_store
 from gmac.engine.settings import EngineSettings
@@ -73,8 +74,11 @@ class StackSession:
             return self._stack
         self._command = engine_command(self._toolchain)
         options = workspace_options(self._settings, self._toolchain, self._command)
+        checkpoint = self._checkpoint()
         try:
-            self._stack = auto.create_or_select_stack(
+            self._stack = open_known_stack(
+                self._env, self._program, options, checkpoint.path if checkpoint else None
+            ) or auto.create_or_select_stack(
                 stack_name=self._env,
                 project_name=PROJECT_NAME_FALLBACK,
                 program=self._program,
