@@ -116,13 +116,22 @@ def wait_for(
         time.sleep(0.5)
 
 
+def _ready(node: Any) -> list[str]:
+    return [c.status for c in node.status.conditions or [] if c.type == "Ready"]
+
+
+def node_readiness(cluster: Cluster) -> dict[str, list[str]]:
+    """Each node's Ready condition ('True', 'False', 'Unknown'), by node name."""
+    nodes = cluster._resource("v1", "Node").get().items
+    return {node.metadata.name: _ready(node) for node in nodes}
+
+
 def describe_pods(cluster: Cluster, namespace: str) -> str:
     """The nodes and the namespace's pods as the API server has them, for a failure message."""
     lines = []
     for node in cluster._resource("v1", "Node").get().items:
-        ready = [c.status for c in node.status.conditions or [] if c.type == "Ready"]
         taints = [f"{t.key}:{t.effect}" for t in node.spec.taints or []]
-        lines.append(f"node {node.metadata.name} ready={ready} taints={taints}")
+        lines.append(f"node {node.metadata.name} ready={_ready(node)} taints={taints}")
     for pod in cluster._resource("v1", "Pod").get(namespace=namespace).items:
         conditions = {c.type: c.status for c in pod.status.conditions or []}
         lines.append(

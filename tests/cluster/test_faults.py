@@ -19,6 +19,7 @@ from tests.cluster._objects import (
     Ref,
     compiled,
     describe_pods,
+    node_readiness,
     stack_state,
     wait_for,
 )
@@ -103,8 +104,7 @@ def test_api_server_stopped_mid_apply(
 
 
 def _node_ready(cluster: Cluster) -> set[str]:
-    nodes = cluster.client.resources.get(api_version="v1", kind="Node").get().items
-    return {c.status for node in nodes for c in node.status.conditions or [] if c.type == "Ready"}
+    return {status for statuses in node_readiness(cluster).values() for status in statuses}
 
 
 def test_pods_are_ready_again_once_their_lost_node_is_back(
