@@ -264,9 +264,11 @@ class StackSession:
         the stack: None when it does not exist yet."""
         self._command = self._command or engine_command(self._toolchain)
         options = workspace_options(self._settings, self._toolchain, self._command)
+        checkpoint = self._checkpoint()
         try:
-            workspace = auto.LocalWorkspace(**vars(options))
-            stack = auto.Stack.select(self._env, workspace)
+            stack = open_known_stack(
+                self._env, self._program, options, checkpoint.path if checkpoint else None
+            ) or auto.Stack.select(self._env, auto.LocalWorkspace(**vars(options)))
             return dict(stack.outputs())
         except auto.errors.StackNotFoundError:
             return None

@@ -74,3 +74,28 @@ def test_an_existing_stack_is_opened_without_a_cli_call(
     assert [call[0] for call in calls] == ["preview"]
     assert result.changes.get("same") == 1  # the stack itself, unchanged: the right stack
     assert again.outputs() == {"answer": 42}
+
+
+def test_reading_the_outputs_of_a_stack_selects_nothing_first(
+    tmp_path: Path, toolchain: Toolchain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    settings = EngineSettings(
+        root=tmp_path, backend_url=f"file://{state}", passphrase="stack-open-test"
+    )
+    # A project's workspace has its project file before any stack does.
+    (tmp_path / "Pulumi.yaml").write_text("name: gmac\nruntime: python\n", encoding="utf-8")
+    calls = _recording(monkeypatch)
+
+    assert StackSession(settings, "local", _program, toolchain).existing_outputs() is None
+    assert ["stack", "init"] not in calls  # reading creates no stack
+    StackSession(settings, "local", _program, toolchain).up(StackOptions())
+
+    calls.clear()
+    outputs = StackSession(settings, "local", _program, toolchain).existing_outputs()
+    assert outputs is not None
+    assert outputs["answer"].value == 42
+    # The SDK reads the outputs twice (plain, then --show-secrets, to know which are secret);
+    # nothing selects the stack first.
+    assert calls == [["stack", "output"], ["stack", "output"]]
