@@ -7,6 +7,7 @@ record (gmac.app.operations.plan_index) takes them before any spec is loaded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -104,7 +105,20 @@ def checked_out(folder: Path) -> str:
 
 def code_identity(version: str | None = None, packages: Sequence[Path] = _PACKAGES) -> str:
     """gmac's version and a digest of its source: an edit of an editable install counts."""
-    digest = hashlib.sha256((version or gmac.__version__).encode() + b"\0")
+    if version is None and packages is _PACKAGES:
+        return _running_code_identity()
+    return _code_identity(version or gmac.__version__, packages)
+
+
+@functools.cache
+def _running_code_identity() -> str:
+    # Taken once per process: the code a process runs is what it loaded when it started, and
+    # a plan takes this part three times (the index's sources before and after, the key).
+    return _code_identity(gmac.__version__, _PACKAGES)
+
+
+def _code_identity(version: str, packages: Sequence[Path]) -> str:
+    digest = hashlib.sha256(version.encode() + b"\0")
     for package in packages:
         digest.update(package.name.encode() + b":" + folder_digest(package).encode() + b"\0")
     return digest.hexdigest()
