@@ -122,6 +122,7 @@ class Settings:
     render_to: str | None = None  # a folder, else the cluster below
     kubeconfig: str | None = None
     context: str | None = None
+    components: bool = False  # the same resources as gmac's stack (handwritten_components)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -154,6 +155,7 @@ def _meta(settings: Settings, name: str, component: str) -> dict[str, Any]:
 def hand_written_program(settings: Settings) -> None:
     import pulumi
     import pulumi_kubernetes as k8s
+    from handwritten_components import digest_key, grouped
 
     if settings.render_to is not None:
         provider = k8s.Provider(
@@ -180,10 +182,22 @@ def hand_written_program(settings: Settings) -> None:
         settings.namespace, metadata=ns_meta, opts=pulumi.ResourceOptions(provider=provider)
     )
     opts = pulumi.ResourceOptions(provider=provider, depends_on=[namespace])
+    around = {"components": settings.components, "provider": provider, "namespace": namespace}
+    if settings.components:
+        digest_key()
     if settings.monitoring:
-        _monitoring(settings, opts)
+        group, inner = grouped("Monitoring", "monitoring", opts, **around)
+        _monitoring(settings, inner)
+        if group is not None:
+            group.register_outputs({})
     for index in range(settings.count):
-        _service(settings, service_name(index), opts)
+        name = service_name(index)
+        group, inner = grouped("Service", name, opts, **around)
+        _service(settings, name, inner)
+        if group is not None:  # what gmac's Service component registers
+            group.register_outputs(
+                {"image": "nginx:1.27", "address": f"{name}.{settings.namespace}.svc"}
+            )
 
 
 def _monitoring(settings: Settings, opts: Any) -> None:
@@ -296,7 +310,8 @@ def command(action: str, folder: Path, settings: Settings) -> list[str]:
 
 
 def environment() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO)}
+    # bench/ too: the dynamic provider's process unpickles the key's provider from there
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "bench")])}
 
 
 def rendered_objects(folder: Path) -> dict[tuple[str, str, str], Any]:

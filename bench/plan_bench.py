@@ -13,18 +13,24 @@ integrations, each service with an image, a port, 2 replicas and an env value), 
              through pulumi_kubernetes (bench/handwritten.py), previewed by an inline
              Automation API program in a fresh interpreter: the same Pulumi CLI, the same
              Kubernetes provider rendering to a folder, a file backend; no gmac.
+- same:      the same program declaring the same resources as gmac's stack: the objects in
+             a component per service and one for monitoring, and the secrets component with
+             its generated key (bench/handwritten_components.py); what gmac's design
+             declares, so gmac/same is what gmac itself adds.
 
-Both are timed from outside as whole processes (interpreter start, imports, the engine),
-with everything new (an empty stack), the apply (rendering to a folder), and with no changes
-(after the apply; gmac twice: its engine's preview with --no-cache, then the answer from the
-no-change record, whose baseline is the same no-change preview, run once), the runs of gmac
-and the baseline alternating. Printed: median wall times, the ratio gmac/baseline, the
-peak RSS of the gmac process itself (VmHWM, sampled until it exits; the Pulumi CLI and
-provider plugin it starts are separate processes, their largest peak is printed beside),
-and, over the sizes, a least-squares line of wall time against the number of services.
+All three are timed from outside as whole processes (interpreter start, imports, the
+engine), with everything new (an empty stack), the apply (rendering to a folder), and with
+no changes (after the apply; gmac twice: its engine's preview with --no-cache, then the
+answer from the no-change record, whose baselines are the same no-change previews, run
+once), the runs of gmac and the baselines alternating. Printed: median wall times, the
+ratios gmac/baseline and gmac/same, the peak RSS of the gmac process itself (VmHWM, sampled
+until it exits; the Pulumi CLI and provider plugin it starts are separate processes, their
+largest peak is printed beside), and, over the sizes, a least-squares line of wall time
+against the number of services.
 
-Checked before timing: both would create the same set of Kubernetes objects; after the
-apply, the manifests both rendered are the same (the env's config hash masked).
+Checked before timing: all three would create the same Kubernetes objects, and gmac and
+`same` the same resources (components and key included); after the apply, the manifests
+all three rendered are the same (the env's config hash masked).
 --profile N runs one `gmac plan` of N services, everything new, under -X importtime with
 its phases timed (bench/plan_profile.py) and prints where the time went.
 """
@@ -85,9 +91,11 @@ def gmac_environment() -> dict[str, str]:
     return env
 
 
-def local_settings(count: int, folder: Path) -> handwritten.Settings:
+def local_settings(count: int, folder: Path, *, components: bool = False) -> handwritten.Settings:
     render = str(folder / "render")
-    return handwritten.Settings(count, NAMESPACE, NAMESPACE, "local", True, render_to=render)
+    return handwritten.Settings(
+        count, NAMESPACE, NAMESPACE, "local", True, render_to=render, components=components
+    )
 
 
 # -- timing ------------------------------------------------------------------------------
@@ -98,8 +106,8 @@ def gmac_plan(root: Path, *flags: str) -> Run:
     return timed_run(command, root, gmac_environment())
 
 
-def baseline(action: str, folder: Path, count: int) -> Run:
-    settings = local_settings(count, folder)
+def baseline(action: str, folder: Path, count: int, *, components: bool = False) -> Run:
+    settings = local_settings(count, folder, components=components)
     return timed_run(
         handwritten.command(action, folder, settings), folder, handwritten.environment()
     )
@@ -114,6 +122,18 @@ def kubernetes_creates(gmac_json: str) -> list[tuple[str, str]]:
     )
 
 
+def grouped_creates(stdout: str, *, gmac: bool) -> list[tuple[str, str]]:
+    """The (type, name) of every resource a plan creates, the components and the generated
+    key included; the stack and the providers (which gmac's plan does not list) left out."""
+    if gmac:
+        pairs = [
+            (c["type"], c["name"]) for c in json.loads(stdout)["changes"] if c["op"] == "create"
+        ]
+    else:
+        pairs = [(kind, name) for kind, name in json.loads(stdout)]
+    return sorted(pair for pair in pairs if not pair[0].startswith("pulumi:"))
+
+
 def baseline_creates(stdout: str) -> list[tuple[str, str]]:
     pairs = sorted((kind, name) for kind, name in json.loads(stdout))
     return [pair for pair in pairs if pair[0].startswith("kubernetes:")]
@@ -126,85 +146,104 @@ class Row:
     resources: int
     gmac: list[Run]
     base: list[Run]
+    same: list[Run]  # the baseline declaring the same resources (handwritten_components)
 
     def line(self) -> str:
         gmac, base = median_seconds(self.gmac), median_seconds(self.base)
+        same = median_seconds(self.same)
         tree = max(run.tree_rss_kib for run in self.gmac) / 1024
         return (
             f"{self.count:>8}  {self.case:<18} {self.resources:>9}  {gmac:>8.2f}  "
-            f"{base:>12.2f}  {gmac / base:>5.2f}  {peak_mib(self.gmac):>8.0f}  {tree:>9.0f}"
+            f"{base:>12.2f}  {gmac / base:>5.2f}  {same:>8.2f}  {gmac / same:>5.2f}  "
+            f"{peak_mib(self.gmac):>8.0f}  {tree:>9.0f}"
         )
 
 
-def apply_both(gmac_root: Path, base_root: Path, count: int) -> tuple[Run, Run]:
-    """Apply both (rendering to their folders) and check they rendered the same manifests."""
+def apply_all(gmac_root: Path, base_root: Path, same_root: Path, count: int) -> list[Run]:
+    """Apply gmac and both baselines (rendering to their folders), and check that they all
+    rendered the same manifests."""
     command = [*gmac_command(), "apply", "--env", "local", "--yes"]
     applied = timed_run(command, gmac_root, gmac_environment())
     assert applied.code == 0, applied.stderr
-    base = baseline("up", base_root, count)
-    assert base.code == 0, f"the baseline apply failed: {base.stderr}"
+    runs = [applied]
     ours = handwritten.rendered_objects(gmac_root / ".gmac" / "render" / "local")
-    theirs = handwritten.rendered_objects(base_root / "render")
-    assert ours.keys() == theirs.keys(), "gmac and the baseline rendered different objects"
-    differ = [key for key in ours if ours[key] != theirs[key]]
-    assert not differ, (
-        f"gmac and the baseline rendered {len(differ)} objects differently: {differ[:3]}"
-    )
-    return applied, base
+    for root, components in ((base_root, False), (same_root, True)):
+        base = baseline("up", root, count, components=components)
+        assert base.code == 0, f"the baseline apply failed: {base.stderr}"
+        theirs = handwritten.rendered_objects(root / "render")
+        assert ours.keys() == theirs.keys(), "gmac and the baseline rendered different objects"
+        differ = [key for key in ours if ours[key] != theirs[key]]
+        assert not differ, (
+            f"gmac and the baseline rendered {len(differ)} objects differently: {differ[:3]}"
+        )
+        runs.append(base)
+    return runs
 
 
 def measure(count: int, repeats: int, work: Path, *, new_only: bool = False) -> list[Row]:
     gmac_root, base_root = work / f"gmac-{count}", work / f"baseline-{count}"
+    same_root = work / f"same-{count}"
     write_gmac_project(gmac_root, count)
     base_root.mkdir()
-    rows = []
+    same_root.mkdir()
+    rows: list[Row] = []
     # "no changes": the engine's preview (--no-cache); "no changes, record": the plan answered
     # from the no-change record the apply left, without the engine (docs/performance.md).
     cases = (("everything new", 2, ()), ("no changes", 0, ("--no-cache",)))
     for case, gmac_code, flags in (*cases, ("no changes, record", 0, ())):
-        gmac_runs, base_runs = [], []
+        gmac_runs, base_runs, same_runs = [], [], []
         for _ in range(repeats):
             gmac_runs.append(gmac_plan(gmac_root, *flags))
             if case != "no changes, record":
                 base_runs.append(baseline("preview", base_root, count))
-        if case == "no changes, record":  # the baseline has no record: its no-change preview
-            base_runs = rows[-1].base
+                same_runs.append(baseline("preview", same_root, count, components=True))
+        if case == "no changes, record":  # the baselines have no record: their no-change preview
+            base_runs, same_runs = rows[-1].base, rows[-1].same
         for run in gmac_runs:
             assert run.code == gmac_code, f"gmac plan exited {run.code}: {run.stderr}"
             answered = json.loads(run.stdout)["from_record"] is not None
             assert answered == (case == "no changes, record"), f"{case}: from_record {answered}"
-        for run in base_runs:
+        for run in (*base_runs, *same_runs):
             assert run.code == 0, f"the baseline preview failed: {run.stderr}"
         if case == "everything new":
             ours = kubernetes_creates(gmac_runs[0].stdout)
             assert ours == baseline_creates(base_runs[0].stdout), "different objects to create"
+            assert grouped_creates(gmac_runs[0].stdout, gmac=True) == grouped_creates(
+                same_runs[0].stdout, gmac=False
+            ), "the baseline with components creates other resources than gmac"
             resources = len(ours)
+            rows.append(Row(count, case, resources, gmac_runs, base_runs, same_runs))
             if new_only:
-                rows.append(Row(count, case, resources, gmac_runs, base_runs))
                 break
-            applied = apply_both(gmac_root, base_root, count)
-            rows.append(Row(count, case, resources, gmac_runs, base_runs))
-            rows.append(Row(count, "apply (rendering)", resources, [applied[0]], [applied[1]]))
+            applied = apply_all(gmac_root, base_root, same_root, count)
+            rows.append(Row(count, "apply (rendering)", resources, *([run] for run in applied)))
             continue
         assert json.loads(base_runs[0].stdout) == [], "the baseline still has changes"
-        rows.append(Row(count, case, resources, gmac_runs, base_runs))
-    shutil.rmtree(gmac_root, ignore_errors=True)
-    shutil.rmtree(base_root, ignore_errors=True)
+        assert json.loads(same_runs[0].stdout) == [], "the baseline still has changes"
+        rows.append(Row(count, case, resources, gmac_runs, base_runs, same_runs))
+    for root in (gmac_root, base_root, same_root):
+        shutil.rmtree(root, ignore_errors=True)
     return rows
 
 
 def print_fits(rows: list[Row]) -> None:
-    """Wall time against the number of services, per case, for gmac and the baseline."""
+    """Wall time against the number of services, per case, for gmac and both baselines."""
     print("\nleast squares, wall seconds = slope x services + intercept")
-    print("case                gmac s/service  intercept  baseline s/service  intercept")
+    print("case                gmac s/service  intercept  baseline       same resources")
     for case in dict.fromkeys(row.case for row in rows):
         these = [row for row in rows if row.case == case]
         if len(these) < 2:
             continue
         xs = [float(row.count) for row in these]
-        gmac = line_fit(xs, [median_seconds(row.gmac) for row in these])
-        base = line_fit(xs, [median_seconds(row.base) for row in these])
-        print(f"{case:<18}  {gmac[0]:>14.4f}  {gmac[1]:>9.2f}  {base[0]:>18.4f}  {base[1]:>9.2f}")
+        fits = [
+            line_fit(xs, [median_seconds(runs(row)) for row in these])
+            for runs in (lambda row: row.gmac, lambda row: row.base, lambda row: row.same)
+        ]
+        (gmac, gmac_at), (base, base_at), (same, same_at) = fits
+        print(
+            f"{case:<18}  {gmac:>14.4f}  {gmac_at:>9.2f}  {base:.4f} {base_at:>5.2f}  "
+            f"{same:.4f} {same_at:>5.2f}"
+        )
 
 
 def main() -> int:
@@ -226,7 +265,7 @@ def main() -> int:
         if args.sizes:
             print(
                 "services  case               resources  gmac (s)  baseline (s)  ratio  "
-                "RSS MiB  tree MiB"
+                "same (s)  ratio   RSS MiB  tree MiB"
             )
         for count in args.sizes:
             new_only = args.full_up_to is not None and count > args.full_up_to
