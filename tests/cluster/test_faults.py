@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from gmac.dev.cluster import ControlPlane
+from gmac.dev.cluster._resync import TOUCHED
 from tests.cluster._objects import (
     Cluster,
     Ref,
@@ -157,6 +158,10 @@ def test_pods_are_ready_again_once_their_lost_node_is_back(
         # And it stays so: nothing marks the pods not ready behind the node's back.
         time.sleep(15)
         assert cluster.get(ref).status.readyReplicas == 2, describe()
+        # kwok, started again, met each pod once more (gmac.dev.cluster._resync).
+        pods = cluster.client.resources.get(api_version="v1", kind="Pod")
+        listed = [pod.to_dict() for pod in pods.get(namespace=namespace).items]
+        assert listed and all(TOUCHED in pod["metadata"].get("annotations", {}) for pod in listed)
     finally:
         namespaces.delete(name=namespace)
 

@@ -46,10 +46,10 @@ class AdminApi:
             return False, str(error)
         return True, str(body).strip()
 
-    def get(self, path: str) -> dict[str, Any] | None:
-        """The object at `path`, None when it does not exist (404)."""
+    def get(self, path: str, query: list[tuple[str, str]] | None = None) -> dict[str, Any] | None:
+        """The object (or list) at `path`, None when it does not exist (404)."""
         try:
-            data = self._call("GET", path, f"GET {path}")
+            data = self._call("GET", path, f"GET {path}", query=query)
         except ApiCallError as error:
             if error.status == 404:
                 return None
@@ -67,6 +67,12 @@ class AdminApi:
             content_type="application/apply-patch+yaml",
         )
         return data if isinstance(data, dict) else {}
+
+    def merge_patch(self, path: str, patch: dict[str, Any]) -> None:
+        """A JSON merge patch of the object at `path`."""
+        self._call(
+            "PATCH", path, f"patch {path}", body=patch, content_type="application/merge-patch+json"
+        )
 
     def _call(
         self,

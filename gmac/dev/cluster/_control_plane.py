@@ -27,6 +27,7 @@ from gmac.dev.cluster._objects import (
     node_ready,
 )
 from gmac.dev.cluster._processes import Running, free_port, log_tail, port_open, spawn, stop
+from gmac.dev.cluster._resync import lease_holder, touch_pods
 from gmac.dev.cluster._state import ORDER, Progress, quiet, save_state
 from gmac.errors import ClusterError
 
@@ -122,6 +123,8 @@ class ControlPlane:
             write_kubeconfig(path, kubeconfig_text(self.server, pki, name))
 
     def start_component(self, name: str) -> None:
+        # kwok started again: the holder of the node's lease before it (see _resync).
+        before = lease_holder(self.client()) if name == "kwok" and self.running else None
         argv = command_line(name, self.files, self.binaries, self._pki(), self._ports())
         log = self.files.log(name)
         self.progress(f"starting {name}")
@@ -133,6 +136,10 @@ class ControlPlane:
             self._wait(name, lambda: port_open(self._ports().kine), "its port to open")
         elif name == "kube-apiserver":
             self._wait(name, lambda: self.client().ready()[0], "/readyz to answer ok")
+        elif before is not None:
+            held = (None, before)
+            self._wait(name, lambda: lease_holder(self.client()) not in held, "the node's lease")
+            touch_pods(self.client())
 
     def stop_component(self, name: str) -> None:
         running = self.running.pop(name, None)
