@@ -51,14 +51,16 @@ def _recording(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return calls
 
 
+def _file_backend(root: Path) -> EngineSettings:
+    state = root / "state"
+    state.mkdir()
+    return EngineSettings(root=root, backend_url=f"file://{state}", passphrase="stack-open-test")
+
+
 def test_an_existing_stack_is_opened_without_a_cli_call(
     tmp_path: Path, toolchain: Toolchain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    state = tmp_path / "state"
-    state.mkdir()
-    settings = EngineSettings(
-        root=tmp_path, backend_url=f"file://{state}", passphrase="stack-open-test"
-    )
+    settings = _file_backend(tmp_path)
     calls = _recording(monkeypatch)
 
     first = StackSession(settings, "local", _program, toolchain)
@@ -79,11 +81,7 @@ def test_an_existing_stack_is_opened_without_a_cli_call(
 def test_reading_the_outputs_of_a_stack_selects_nothing_first(
     tmp_path: Path, toolchain: Toolchain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    state = tmp_path / "state"
-    state.mkdir()
-    settings = EngineSettings(
-        root=tmp_path, backend_url=f"file://{state}", passphrase="stack-open-test"
-    )
+    settings = _file_backend(tmp_path)
     # A project's workspace has its project file before any stack does.
     (tmp_path / "Pulumi.yaml").write_text("name: gmac\nruntime: python\n", encoding="utf-8")
     calls = _recording(monkeypatch)
