@@ -74,11 +74,8 @@ class StackSession:
             return self._stack
         self._command = engine_command(self._toolchain)
         options = workspace_options(self._settings, self._toolchain, self._command)
-        checkpoint = self._checkpoint()
         try:
-            self._stack = open_known_stack(
-                self._env, self._program, options, checkpoint.path if checkpoint else None
-            ) or auto.create_or_select_stack(
+            self._stack = self._known_stack(options) or auto.create_or_select_stack(
                 stack_name=self._env,
                 project_name=PROJECT_NAME_FALLBACK,
                 program=self._program,
@@ -97,6 +94,12 @@ class StackSession:
             raise self._error(error, "read the state") from None
         resources = exported.get("resources", []) if isinstance(exported, dict) else []
         return [resource for resource in resources if isinstance(resource, dict)]
+
+    def _known_stack(self, options: auto.LocalWorkspaceOptions) -> auto.Stack | None:
+        """The stack opened without a CLI call, when its checkpoint is already there."""
+        checkpoint = self._checkpoint()
+        path = checkpoint.path if checkpoint else None
+        return open_known_stack(self._env, self._program, options, path)
 
     def _checkpoint(self) -> Checkpoint | None:
         state = self._state_dir()
@@ -264,11 +267,10 @@ class StackSession:
         the stack: None when it does not exist yet."""
         self._command = self._command or engine_command(self._toolchain)
         options = workspace_options(self._settings, self._toolchain, self._command)
-        checkpoint = self._checkpoint()
         try:
-            stack = open_known_stack(
-                self._env, self._program, options, checkpoint.path if checkpoint else None
-            ) or auto.Stack.select(self._env, auto.LocalWorkspace(**vars(options)))
+            stack = self._known_stack(options) or auto.Stack.select(
+                self._env, auto.LocalWorkspace(**vars(options))
+            )
             return dict(stack.outputs())
         except auto.errors.StackNotFoundError:
             return None

@@ -34,7 +34,8 @@ def lease_holder(api: AdminApi) -> str | None:
 
 
 def touch_pods(api: AdminApi) -> int:
-    """Annotate every pod on the node once; how many were touched."""
+    """After a moment for kwok's lease cache, annotate every pod on the node once; how many
+    were touched."""
     time.sleep(CACHE_SECONDS)
     listed = api.get("/api/v1/pods", query=[("fieldSelector", f"spec.nodeName={NODE_NAME}")])
     at = datetime.now(UTC).isoformat(timespec="seconds")
