@@ -6,7 +6,8 @@ under `~/.cache/gmac/buildah` (`GMAC_BUILDAH_STORAGE` moves it), and RUN steps u
 runner's container as well as on a laptop. Short image names resolve on Docker Hub, as a
 Dockerfile expects (`golang:1.24` is `docker.io/library/golang:1.24`), through a
 registries.conf of gmac's own beside the storage; an image already in the storage is used
-without pulling.
+without pulling. A Dockerfile's cache mounts (`RUN --mount=type=cache`, the templates' module
+and compiler caches) are kept in `R/tmp` between builds.
 
 Output is streamed line by line to a callback while the last lines are kept: a failure is
 one `ImageBuildError` saying which kind it is (a step, a base image, the registry, the
@@ -139,10 +140,15 @@ class Buildah:
             self.root.mkdir(parents=True, exist_ok=True)
             conf.write_text(REGISTRIES_CONF)
         environment = {k: v for k, v in os.environ.items() if k != "REGISTRY_AUTH_FILE"}
+        # buildah keeps a Dockerfile's cache mounts (`RUN --mount=type=cache`) under TMPDIR:
+        # beside the storage, they are kept between builds and removed with it.
+        scratch = self.root / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
         return {
             **environment,
             "CONTAINERS_REGISTRIES_CONF": str(conf),
             "BUILDAH_ISOLATION": "chroot",
+            "TMPDIR": str(scratch),
         }
 
     def run(self, args: list[str], on_line: LineSink | None = None) -> Outcome:

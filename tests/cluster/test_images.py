@@ -69,7 +69,7 @@ def test_apply_runs_the_pushed_digest_and_rebuilds_only_what_changed(
     assert built is not None and built.status == "built", built
     assert built.ref == f"{registry.host}/shop/probe@{built.digest}"
     assert _image(kube, namespace, "probe") == built.ref
-    record("apply with a cold build (dev control plane)", f"{first.seconds:.0f}s")
+    record("apply with a first build (dev control plane)", f"{first.seconds:.0f}s")
 
     stamp = log.stat().st_mtime_ns
     second = project.gmac("apply", "--env", "staging", "--yes")
