@@ -56,29 +56,34 @@ class EventCollector:
     steps: list[StepRecord] = field(default_factory=list)
     diagnostics: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Where in `steps` each refresh still waiting for its outputs is (by URN): one look-up
+    # per outputs event, not a scan of every step so far.
+    _refreshing: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __call__(self, event: events.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             step = _record(event.resource_pre_event.metadata)
             self.steps.append(step)
+            if step.op == "refresh":
+                self._refreshing[step.urn] = len(self.steps) - 1
+            else:
+                self._refreshing.pop(step.urn, None)
             self._notify(step, "start")
         elif event.res_outputs_event is not None:
-            step = _record(event.res_outputs_event.metadata)
-            self._settle_refresh(step)
+            metadata = event.res_outputs_event.metadata
+            waiting = self._refreshing.pop(metadata.urn, None)
+            if waiting is None and self.listener is None:
+                return  # a preview's outputs event: nothing to settle, nobody to tell
+            step = _record(metadata)
+            if waiting is not None:
+                # A refresh step starts as `refresh`; what it found (same, update with the
+                # fields that changed, delete) only comes with its outputs event.
+                self.steps[waiting] = step
             self._notify(step, "done")
         elif event.res_op_failed_event is not None:
             self._notify(_record(event.res_op_failed_event.metadata), "failed")
         elif event.diagnostic_event is not None:
             self._diagnostic(event.diagnostic_event)
-
-    def _settle_refresh(self, step: StepRecord) -> None:
-        """A refresh step starts as `refresh`; what it found (same, update with the fields
-        that changed, delete) only comes with its outputs event, which then replaces it."""
-        for index in range(len(self.steps) - 1, -1, -1):
-            if self.steps[index].urn == step.urn:
-                if self.steps[index].op == "refresh":
-                    self.steps[index] = step
-                return
 
     def _notify(self, step: StepRecord, phase: str) -> None:
         if self.listener is not None:
