@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from cryptography import x509
 
 from gmac.app.cluster_watch import cluster_watch, kube_target
-from gmac.dev.cluster import find
+from gmac.dev.cluster import ControlPlane, _control_plane, find
 from gmac.dev.cluster._build import _staging_modules
 from gmac.dev.cluster._certs import ensure_pki
-from gmac.dev.cluster._processes import is_ours
+from gmac.dev.cluster._processes import free_port, is_ours
 from gmac.models.project import KubernetesTarget
 from tests.cluster._project import REPO
 from tests.gmac_process import gmac_command
@@ -122,3 +124,23 @@ def test_the_apply_watch_finds_the_api_server_of_the_context(tmp_path: Path) -> 
     rendered = KubernetesTarget(render_to="out")
     with cluster_watch(rendered, tmp_path, "local", lambda: None):
         pass  # nothing to watch: no thread, no error
+
+
+def test_a_port_taken_before_the_api_server_binds_it_starts_the_plane_on_new_ports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel's free port can be taken by another process (another test worker's server)
+    before the component binds it: the real kube-apiserver then exits, and the plane starts
+    again on ports it picks anew."""
+    binaries = require(find(), "the control plane", "run scripts/install-cluster")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        held = taken.getsockname()[1]
+        picks = iter([held])  # the first port asked for is the taken one, then free ones
+        monkeypatch.setattr(_control_plane, "free_port", lambda: next(picks, None) or free_port())
+        said: list[str] = []
+        with ControlPlane(tmp_path / "plane", binaries, progress=said.append) as plane:
+            assert plane.ports is not None and held not in (plane.ports.api, plane.ports.kine)
+            assert plane.client().ready()[0]
+        assert "a port it chose was taken meanwhile: starting on new ports" in said

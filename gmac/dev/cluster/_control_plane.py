@@ -32,6 +32,7 @@ from gmac.dev.cluster._state import ORDER, Progress, quiet, save_state
 from gmac.errors import ClusterError
 
 READY_TIMEOUT = 90.0
+PORT_ATTEMPTS = 3
 # Who reaches the API server with a kubeconfig of its own; `admin` is the one users get.
 KUBECONFIG_CLIENTS = ("kube-controller-manager", "kube-scheduler", "admin")
 
@@ -98,23 +99,36 @@ class ControlPlane:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         self.pki = ensure_pki(self.files.pki)
-        api = self._requested_api_port or free_port()
-        self.ports = Ports(api=api, kine=free_port())
-        self._write_kubeconfigs(self.pki)
-        try:
-            for name in ORDER:
-                self.start_component(name)
-                if name == "kube-apiserver":
-                    self._install_objects()
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._start_on_new_ports()
+                break
+            except ClusterError as error:
+                self.stop()
+                # A port the kernel said was free can be taken by another process before
+                # the server binds it: on ports of its own choosing, the plane starts again.
+                retry = _port_taken(error) and not self._requested_api_port
+                if not retry or attempt == PORT_ATTEMPTS:
+                    raise
+                self.progress("a port it chose was taken meanwhile: starting on new ports")
+            except BaseException:
+                self.stop()
+                raise
         self.progress(
             f"control plane ready at {self.server} in {time.monotonic() - started:.1f}s "
             f"(kubeconfig {self.kubeconfig}, context {CONTEXT})"
         )
         return self
+
+    def _start_on_new_ports(self) -> None:
+        api = self._requested_api_port or free_port()
+        self.ports = Ports(api=api, kine=free_port())
+        self._write_kubeconfigs(self._pki())
+        for name in ORDER:
+            self.start_component(name)
+            if name == "kube-apiserver":
+                self._install_objects()
+        self._wait_ready()
 
     def _write_kubeconfigs(self, pki: Pki) -> None:
         self._api = None  # made again for this server: its port may have changed
@@ -209,3 +223,8 @@ class ControlPlane:
                     f"lines of {self.files.log(name)}:\n{log_tail(self.files.log(name))}"
                 )
             time.sleep(0.2)
+
+
+def _port_taken(error: ClusterError) -> bool:
+    """Whether a component exited because its listening port was already in use."""
+    return "address already in use" in str(error)
