@@ -226,6 +226,13 @@ class Buildah:
     def has_image(self, name: str) -> bool:
         return self.run(["inspect", "--type", "image", name]).code == 0
 
+    def image_label(self, name: str, key: str) -> str | None:
+        """The value of label `key` on the local image `name`; None when either is missing."""
+        template = "{{index .OCIv1.Config.Labels " + json.dumps(key) + "}}"
+        outcome = self.run(["inspect", "--type", "image", "--format", template, name])
+        value = outcome.tail[-1].strip() if outcome.code == 0 and outcome.tail else ""
+        return None if value in ("", "<no value>") else value
+
 
 def _last_error(tail: tuple[str, ...]) -> str:
     errors = [line for line in tail if line.startswith(("Error:", "error"))]

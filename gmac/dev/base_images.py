@@ -18,11 +18,14 @@ Dockerfiles use: the templates' Dockerfiles then build unchanged.
 They differ from the published images in what a test cannot see (fewer packages in the
 golang image: no git, gcc or make) and in one thing it would: their CA bundle is this
 machine's, so that a build step reaching the module proxy or npm trusts what this machine
-trusts (and `NODE_EXTRA_CA_CERTS` points npm at it when this machine sets it for Node).
+trusts, and the node image sets `NODE_EXTRA_CA_CERTS` to it: Node.js reads only the roots it
+was built with, so without it `npm ci` fails behind a proxy whose CA only the machine's bundle
+holds (a CI job's environment may not set that variable for the host's npm either).
 
 They go into buildah's storage, the one gmac builds with (`~/.cache/gmac/buildah`); the
 bookworm root filesystem is kept under `~/.cache/gmac/base-images/` for the next build. An
-image already in the storage is not made again (`--force` remakes them).
+image already in the storage is not made again unless its recipe label is older than
+`RECIPE` (a cached image made by an older recipe is made again); `--force` remakes them.
 `python -m gmac.dev.base_images [--force]` runs it.
 """
 
@@ -55,6 +58,10 @@ DEFAULT_MIRROR = "http://deb.debian.org/debian"
 MIRROR_VARIABLE = "GMAC_DEBIAN_MIRROR"
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# Raised whenever what an image holds changes, so that caches made by the old recipe are
+# remade instead of reused.
+RECIPE_LABEL = "io.gmac.base-image.recipe"
+RECIPE = "2"
 
 Progress = Callable[[str], None]
 
@@ -151,7 +158,8 @@ def _commit(buildah: Buildah, name: str, fill: Callable[[Path], None], config: l
         mount = Path(_buildah(buildah, "mount", ["mount", container]).strip().splitlines()[-1])
         fill(mount)
         _buildah(buildah, "umount", ["umount", container])
-        _buildah(buildah, "config", ["config", *config, container])
+        label = ["--label", f"{RECIPE_LABEL}={RECIPE}"]
+        _buildah(buildah, "config", ["config", *config, *label, container])
         _buildah(buildah, f"commit {name}", ["commit", "--rm", container, name])
     except BaseException:
         buildah.run(["rm", container])
@@ -253,15 +261,14 @@ def make_node(buildah: Buildah, rootfs: Path) -> None:
         (root / "home/node").mkdir(parents=True, exist_ok=True)
         os.chown(root / "home/node", 1000, 1000)
 
-    env = [f"NODE_VERSION={version}", f"PATH={PATH}"]
-    if os.environ.get("NODE_EXTRA_CA_CERTS"):
-        env.append(f"NODE_EXTRA_CA_CERTS={HOST_CA_BUNDLE}")
+    env = [f"NODE_VERSION={version}", f"PATH={PATH}", f"NODE_EXTRA_CA_CERTS={HOST_CA_BUNDLE}"]
     config = [arg for item in env for arg in ("--env", item)]
     _commit(buildah, NODE, fill, [*config, "--cmd", "node"])
 
 
 def missing(buildah: Buildah) -> list[str]:
-    return [name for name in BASE_IMAGES if not buildah.has_image(name)]
+    """The base images to make: absent, or made by an older recipe."""
+    return [name for name in BASE_IMAGES if buildah.image_label(name, RECIPE_LABEL) != RECIPE]
 
 
 @contextmanager
@@ -298,6 +305,7 @@ def _make(buildah: Buildah, wanted: list[str], progress: Progress) -> dict[str, 
     for name in wanted:
         started = time.monotonic()
         progress(f"making {name}")
+        buildah.remove(name)  # one made by an older recipe; nothing when there is none
         if name == GOLANG:
             make_golang(buildah, rootfs, go_toolchain(progress))
         elif name == DISTROLESS:
