@@ -20,9 +20,10 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for con
 
 def confirmation(yes: bool, verb: str) -> Callable[[Plan], bool]:
     def confirm(plan: Plan) -> bool:
-        from gmac.render.plan import render_table
+        from gmac.render.plan import render_diagnostics, render_table
 
-        if yes:
+        if yes:  # no table to read: what it would have warned of is still said
+            render_diagnostics(plan, err)
             return True
         if not sys.stdin.isatty():
             raise UsageError(f"{verb} needs confirmation: run with --yes in scripts and CI")

@@ -102,9 +102,14 @@ def render_table(plan: Plan, console: Console) -> None:
             )
             table.add_row(*map(Text, cells), style=styles.get(change.op))
         console.print(table)
+    render_diagnostics(plan, console)
+    console.print(summary_line(plan), markup=False)
+
+
+def render_diagnostics(plan: Plan, console: Console) -> None:
+    """The plan's warnings and notes, one line each."""
     for message in plan.diagnostics:
         console.print(Text("warning: ", style="yellow") + Text(message), highlight=False)
-    console.print(summary_line(plan), markup=False)
 
 
 def render_json(plan: Plan) -> str:
