@@ -63,6 +63,7 @@ class RunSecrets:
     seal_recipients: tuple[str, ...] = ()  # age keys state secrets are sealed for
     migrated: list[str] = field(default_factory=list)  # generated values still in the store
     notes: list[str] = field(default_factory=list)  # what the run should tell the user
+    created_identity: Path | None = None  # the identity file this run created, if it did
 
 
 def store_environment(store: SecretStore, spec: Spec) -> str:
@@ -134,10 +135,12 @@ def secrets_for_run(
         if name not in stored and (renders or name not in values)
     )
     recipients = _recipients(file)
+    created_identity: Path | None = None
     sealed_state = renders and any(declared[name].generate for name in in_state & services)
     if sealed_state and not recipients:
         if make_identity:
-            identity, path, _ = create_identity_file()
+            identity, path, created = create_identity_file()
+            created_identity = path if created else None
             notes.append(
                 f"created your identity in {path} (keep it safe, outside git); the generated "
                 f"secrets of '{spec.env}' are sealed for it: {identity.recipient}"
@@ -148,4 +151,4 @@ def secrets_for_run(
                 f"the generated secrets of '{spec.env}' have nobody to be sealed for: create "
                 "your identity with `gmac secrets keygen` (apply does it too)"
             )
-    return RunSecrets(values, missing, sealed, recipients, migrated, notes)
+    return RunSecrets(values, missing, sealed, recipients, migrated, notes, created_identity)

@@ -88,6 +88,23 @@ def test_after_an_apply_the_plan_answers_from_the_record_in_every_rendering(
     assert record["origin"]["command"] == "plan"
 
 
+def test_an_apply_that_creates_the_users_identity_leaves_the_short_way(
+    project: Project, tmp_path: Path
+) -> None:
+    """On a machine with no identity yet the first apply creates it (to seal what it
+    generates for): the index it leaves still serves the next plan, the short way."""
+    config = tmp_path / "config"
+    project.env["XDG_CONFIG_HOME"] = str(config)
+    identity = config / "gmac" / "identity"
+    applied = project.apply()
+    assert identity.is_file(), f"the apply created no identity:\n{applied}"
+    assert f"created your identity in {identity}" in applied.stdout + applied.stderr
+    from_record(project, "apply", short=True)
+    # An identity file edited after the apply is another source: the long way decides.
+    identity.write_text(identity.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    from_record(project, "apply", short=False)
+
+
 def test_a_plan_that_finds_nothing_to_do_leaves_the_record_the_next_plan_uses(
     project: Project,
 ) -> None:

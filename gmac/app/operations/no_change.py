@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from gmac.app.operations import plan_index
-from gmac.app.operations.digests import code_identity, record_key
+from gmac.app.operations.digests import code_identity, file_digest, record_key
 from gmac.app.operations.inputs import RunInputs
 from gmac.app.operations.plan_key import differing, plan_key, read_paths
 from gmac.app.operations.request import RunRequest
@@ -98,14 +99,35 @@ def remember(lookup: Lookup, plan: Plan, command: str) -> Plan:
     return plan
 
 
-def _unread_sources(request: RunRequest, code: str) -> str:
-    """The sources a plan of `request` reads whatever its spec says, digested for a
-    comparison in memory (never written: no passphrase keys it)."""
-    read = plan_index.Read(templates_dir(), files=identity_files())
-    return plan_index.sources(request, read, b"compared in memory only", code=code)
+@dataclass(frozen=True)
+class Sources:
+    """The sources a plan of `request` reads whatever its spec says, for a comparison in
+    memory (never written: no passphrase keys them): the identity files apart from the rest,
+    as an apply may create the user's identity itself."""
+
+    rest: str
+    identities: dict[str, str]
+
+    def same_but(self, later: Sources, created: Path | None) -> bool:
+        """Whether nothing changed from these to `later` but the identity file `created`,
+        which was absent here (the run at hand made it)."""
+        if later.rest != self.rest or later.identities.keys() != self.identities.keys():
+            return False
+        return all(
+            digest == self.identities[path]
+            or (path == str(created) and self.identities[path] == "absent")
+            for path, digest in later.identities.items()
+        )
 
 
-def sources_before(request: RunRequest, *, code: str | None = None) -> str | None:
+def _unread_sources(request: RunRequest, code: str) -> Sources:
+    rest = plan_index.sources(
+        request, plan_index.Read(templates_dir()), b"compared in memory only", code=code
+    )
+    return Sources(rest, {str(path): file_digest(path) for path in identity_files()})
+
+
+def sources_before(request: RunRequest, *, code: str | None = None) -> Sources | None:
     """Taken before the specs are read, so that the index never pairs sources with a key
     taken from other bytes (a file saved while the plan ran); None: keep no index."""
     if not plan_index.eligible(request):
@@ -113,15 +135,22 @@ def sources_before(request: RunRequest, *, code: str | None = None) -> str | Non
     return _unread_sources(request, code or code_identity())
 
 
-def keep_index(lookup: Lookup, before: str | None, *, code: str | None = None) -> None:
+def keep_index(
+    lookup: Lookup,
+    before: Sources | None,
+    *,
+    code: str | None = None,
+    created_identity: Path | None = None,
+) -> None:
     """Remember `lookup`'s key in this checkout's index, under the sources it was taken
-    from, when nothing it read changed while it was taken."""
+    from, when nothing it read changed while it was taken but the identity file the run
+    created (`created_identity`: an apply's first)."""
     inputs = lookup.inputs
     request = inputs.request
     if before is None:
         return
     code = code or code_identity()
-    if _unread_sources(request, code) != before:
+    if not before.same_but(_unread_sources(request, code), created_identity):
         return
     folders, builds, files = read_paths(inputs)
     read = plan_index.Read(templates_dir(), folders, builds, files)

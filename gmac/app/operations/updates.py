@@ -6,7 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from gmac.app.operations.no_change import keep_index, look_up, remember, sources_before
+from gmac.app.operations.no_change import (
+    Sources,
+    keep_index,
+    look_up,
+    remember,
+    sources_before,
+)
 from gmac.app.operations.protection import refuse_destructive
 from gmac.app.operations.request import RunRequest
 from gmac.app.operations.run import PreparedRun, prepare
@@ -87,7 +93,7 @@ def apply(
 
 
 def record_applied(
-    run: PreparedRun, previewed: RunResult, result: RunResult, before: str | None
+    run: PreparedRun, previewed: RunResult, result: RunResult, before: Sources | None
 ) -> None:
     """Leave the record a plan right after this update would answer from: nothing to do,
     every resource the update left in the state up to date, with the plan's own warnings.
@@ -112,7 +118,7 @@ def record_applied(
     kept = {step.urn for step in result.steps if counted(step.type) and step.op not in _GONE}
     diagnostics = as_planned.plan(previewed).diagnostics
     remember(lookup, Plan(run.env, (), unchanged=len(kept), diagnostics=diagnostics), "apply")
-    keep_index(lookup, before)
+    keep_index(lookup, before, created_identity=inputs.secrets.created_identity)
 
 
 def forget_migrated(run: PreparedRun) -> None:
