@@ -31,21 +31,32 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
     require_toolchain()
     plane = ControlPlane(tmp_path_factory.mktemp("control-plane"), binaries)
     plane.start()
-    started = list(plane.running.values())
+    started = _identities(plane)
     try:
         yield plane
     finally:
+        started.update(_identities(plane))  # tests restart components: the last ones too
         plane.stop()
-        left = [f"{run.name} (pid {run.pid})" for run in started if _alive(run.pid)]
+        left = [name for name, (pid, since) in started.items() if _started_at(pid) == since]
         assert not left, f"processes left running: {', '.join(left)}"
 
 
-def _alive(pid: int) -> bool:
+def _identities(plane: ControlPlane) -> dict[str, tuple[int, str | None]]:
+    """Each running component's pid and start time: a pid alone may be another process's
+    by the end of a long run (pids wrap at 32,768 here)."""
+    return {
+        f"{run.name} (pid {run.pid})": (run.pid, _started_at(run.pid))
+        for run in plane.running.values()
+    }
+
+
+def _started_at(pid: int) -> str | None:
+    """The start time of the live (not zombie) process `pid`, in clock ticks; None if none."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
     except OSError:
-        return False
-    return state != "Z"
+        return None
+    return None if fields[0] == "Z" else fields[19]
 
 
 @pytest.fixture(scope="session")
