@@ -223,9 +223,6 @@ class Buildah:
         """Removes a local image (a pushed build); nothing when it is not there."""
         self.run(["rmi", image])
 
-    def has_image(self, name: str) -> bool:
-        return self.run(["inspect", "--type", "image", name]).code == 0
-
     def image_label(self, name: str, key: str) -> str | None:
         """The value of label `key` on the local image `name`; None when either is missing."""
         template = "{{index .OCIv1.Config.Labels " + json.dumps(key) + "}}"
