@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bench_timing import gmac_command
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "specs"
@@ -151,8 +152,7 @@ def children_cpu() -> float:
 
 
 def cli_times(root: Path, repeats: int) -> Times:
-    gmac = Path(sys.executable).parent / "gmac"
-    command = [str(gmac) if gmac.exists() else "gmac", "validate", "--specs", str(root)]
+    command = [*gmac_command(), "validate", "--specs", str(root)]
     wall, cpu = [], []
     for _ in range(repeats):
         start, start_cpu = time.perf_counter(), children_cpu()
