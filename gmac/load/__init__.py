@@ -2,7 +2,7 @@
 
 from gmac.load.documents import Document, SourceMap, YamlPath
 from gmac.load.files import find_spec_files, load_specs
-from gmac.load.interpolate import interpolate
+from gmac.load.interpolate import interpolate, variable_paths
 from gmac.load.yaml_source import parse_documents
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "interpolate",
     "load_specs",
     "parse_documents",
+    "variable_paths",
 ]

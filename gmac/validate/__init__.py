@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gmac.errors import Problem, SpecError, UsageError
-from gmac.load import Document, interpolate, load_specs
+from gmac.load import Document, YamlPath, interpolate, load_specs, variable_paths
 from gmac.load.files import display_path
 from gmac.load.templates import catalogue
 from gmac.models import (
@@ -206,9 +206,11 @@ def _validate_environment(
     *,
     reference: tuple[Project, Document] | None = None,
     root: Path | None = None,
+    templated: Mapping[int, tuple[YamlPath, ...]] | None = None,
 ) -> tuple[Spec | None, list[Problem]]:
     """`env`'s Spec, or its problems. `reference` is the project to check references against:
-    the project, or what parsed of it when it is invalid."""
+    the project, or what parsed of it when it is invalid. `templated` holds each document's
+    `variable_paths` (by `id`), found once for every environment."""
     problems: list[Problem] = []
     known = reference[0] if reference is not None else None
     if known is not None and env not in known.environments:
@@ -219,7 +221,10 @@ def _validate_environment(
     invalid: list[Document] = []
     for document in [*by_kind["Service"], *by_kind["Integration"]]:
         data, unknown_variables = interpolate(
-            document.data, {**variables, "name": document.name or ""}, document.source
+            document.data,
+            {**variables, "name": document.name or ""},
+            document.source,
+            None if templated is None else templated[id(document)],
         )
         problems.extend(unknown_variables)
         if document.kind == "Service":
@@ -313,9 +318,20 @@ def validate_all(
             f"the project declares: {', '.join(environments)}"
         )
     specs: dict[str, Spec] = {}
+    templated = {
+        id(document): variable_paths(document.data)
+        for document in [*by_kind["Service"], *by_kind["Integration"]]
+    }
     for name in [env] if env is not None else environments:
         spec, trouble = _validate_environment(
-            name, environments, project, first, by_kind, reference=reference, root=root
+            name,
+            environments,
+            project,
+            first,
+            by_kind,
+            reference=reference,
+            root=root,
+            templated=templated,
         )
         problems.extend(trouble)
         if spec is not None:
