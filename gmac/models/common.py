@@ -6,6 +6,7 @@ Each type that validation constrains says so in the JSON Schema too (a `pattern`
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 
@@ -256,13 +257,14 @@ HostPort = Annotated[str, Check(_check_host_port, schema_pattern(r"[A-Za-z0-9.-]
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 
-def _check_promql(value: str) -> str:
-    """Non-empty, with brackets balanced outside string literals: catches the usual typos.
+@functools.lru_cache(maxsize=8192)
+def _promql_trouble(value: str) -> tuple[str, str, str] | None:
+    """What is wrong with an expression (error type, message, the bracket), or None.
 
-    `promtool` checks the full grammar when the compiled rules are tested.
+    Cached: validating every environment checks each alert's expression once per environment.
     """
     if not value.strip():
-        raise PydanticCustomError("empty_expr", "a PromQL expression must not be empty")
+        return ("empty_expr", "a PromQL expression must not be empty", "")
     stack: list[str] = []
     quote: str | None = None
     escaped = False
@@ -277,14 +279,21 @@ def _check_promql(value: str) -> str:
         elif char in "([{":
             stack.append(char)
         elif char in _PAIRS and (not stack or stack.pop() != _PAIRS[char]):
-            raise PydanticCustomError(
-                "unbalanced_expr", "unbalanced '{char}' in the expression", {"char": char}
-            )
+            return ("unbalanced_expr", "unbalanced '{char}' in the expression", char)
     if quote or stack:
-        what = quote or stack[-1]
-        raise PydanticCustomError(
-            "unbalanced_expr", "unclosed '{char}' in the expression", {"char": what}
-        )
+        return ("unbalanced_expr", "unclosed '{char}' in the expression", quote or stack[-1])
+    return None
+
+
+def _check_promql(value: str) -> str:
+    """Non-empty, with brackets balanced outside string literals: catches the usual typos.
+
+    `promtool` checks the full grammar when the compiled rules are tested.
+    """
+    trouble = _promql_trouble(value)
+    if trouble is not None:
+        kind, message, char = trouble
+        raise PydanticCustomError(kind, message, {"char": char} if char else None)
     return value
 
 
