@@ -14,6 +14,8 @@ from gmac.models.common import (
     SpecModel,
     StripeEvent,
     Url,
+    empty_dict,
+    empty_list,
     field_error,
 )
 from gmac.suggest import did_you_mean
@@ -82,8 +84,7 @@ class _IntegrationBase(SpecModel):
     kind: Literal["Integration"]
     name: Name
     health: HealthCheck | None = None
-    adopt: dict[str, str] = Field(
-        default={},
+    adopt: dict[str, str] = empty_dict(
         description="Objects that already run, to take over: the resource's name as `gmac "
         "adopt` shows it -> the live object's ID (`stripe-product-pro: prod_...`).",
     )
@@ -103,7 +104,7 @@ class StripeProduct(SpecModel):
     id: Name
     name: str = Field(min_length=1)
     description: str | None = None
-    prices: list[StripePrice] = []
+    prices: list[StripePrice] = empty_list()
 
     @model_validator(mode="after")
     def _unique_prices(self) -> Self:
@@ -123,8 +124,8 @@ class StripeWebhook(SpecModel):
 class StripeIntegration(_IntegrationBase):
     type: Literal["stripe"]
     credentials: Credentials
-    products: list[StripeProduct] = []
-    webhooks: list[StripeWebhook] = []
+    products: list[StripeProduct] = empty_list()
+    webhooks: list[StripeWebhook] = empty_list()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Self:
@@ -160,8 +161,8 @@ class TursoIntegration(_IntegrationBase):
     type: Literal["turso"]
     organization: str = Field(min_length=1)
     credentials: Credentials
-    databases: list[TursoDatabase] = []
-    tokens: list[TursoToken] = []
+    databases: list[TursoDatabase] = empty_list()
+    tokens: list[TursoToken] = empty_list()
 
     @model_validator(mode="after")
     def _known_databases(self) -> Self:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, Discriminator, EmailStr, Field, Tag, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from gmac.models.checks import not_a_boolean
 from gmac.models.common import (
     AnyUrl,
     Duration,
+    EmailAddress,
     Hostname,
     HostPort,
     Name,
     SpecModel,
     Url,
+    empty_dict,
+    empty_list,
     field_error,
 )
 
@@ -80,17 +83,17 @@ class Environment(SpecModel):
 
 class AccessRule(SpecModel):
     environments: list[str] = Field(min_length=1)
-    apply: list[Principal] = []
+    apply: list[Principal] = empty_list()
     destroy: list[Principal] | None = Field(
         default=None, description="Who may destroy; those who may apply when not given."
     )
-    reveal_secrets: list[Principal] = []
+    reveal_secrets: list[Principal] = empty_list()
 
 
 class Access(SpecModel):
     users: list[str] = Field(min_length=1)
-    roles: dict[str, list[str]] = {}
-    rules: list[AccessRule] = []
+    roles: dict[str, list[str]] = empty_dict()
+    rules: list[AccessRule] = empty_list()
 
 
 class SecretRef(SpecModel):
@@ -127,8 +130,8 @@ class Images(SpecModel):
 
 
 class Email(SpecModel):
-    to: EmailStr
-    from_: EmailStr = Field(alias="from")
+    to: EmailAddress
+    from_: EmailAddress = Field(alias="from")
     smarthost: HostPort
     auth_secret: Name | None = None
 
@@ -242,7 +245,7 @@ class Project(SpecModel):
     images: Images | None = None
     environments: dict[Name, Environment] = Field(min_length=1)
     monitoring: Monitoring | None = None
-    secrets: dict[Name, SecretDeclaration] = {}
+    secrets: dict[Name, SecretDeclaration] = empty_dict()
     backend: AnyUrl | None = Field(
         default=None, description="A Pulumi backend URL for state; file://.gmac/state if not set."
     )

@@ -20,14 +20,16 @@ from gmac.models.common import (
     PromQL,
     SpecModel,
     UrlPath,
+    empty_dict,
+    empty_list,
     field_error,
 )
 
 
 class Repo(SpecModel):
     default_branch: str = "main"
-    protected_branches: list[str] = []
-    webhooks: list[Name] = Field(default=[], description="Webhook integrations to install.")
+    protected_branches: list[str] = empty_list()
+    webhooks: list[Name] = empty_list(description="Webhook integrations to install.")
     private: bool = True
     initial_files: str | None = Field(
         default=None,
@@ -49,7 +51,7 @@ class Image(SpecModel):
         description="The local builder's context folder, relative to the project root; "
         "`repo.initial_files`, else `services/{name}`, when not given.",
     )
-    build_args: dict[str, str] = Field(default={}, description="`--build-arg` values.")
+    build_args: dict[str, str] = empty_dict(description="`--build-arg` values.")
     tag: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
@@ -121,8 +123,8 @@ class CustomMetric(SpecModel):
 class Metrics(SpecModel):
     path: UrlPath = "/metrics"
     port: Port | None = None
-    custom: list[CustomMetric] = Field(
-        default=[], description="Recording rules in the service's PrometheusRule."
+    custom: list[CustomMetric] = empty_list(
+        description="Recording rules in the service's PrometheusRule."
     )
 
     @model_validator(mode="after")
@@ -148,7 +150,7 @@ class Alert(SpecModel):
     severity: Literal["critical", "warning", "info"] = "warning"
     summary: str | None = None
     description: str | None = None
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = empty_dict()
 
 
 class Database(SpecModel):
@@ -181,14 +183,13 @@ class Service(SpecModel):
     health: Health | None = None
     metrics: Metrics | None = None
     ingress: PerEnv[Ingress] | None = None
-    env: dict[EnvVarName, PerEnv[EnvValue]] = {}
-    secrets: list[Name] = []
-    uses: list[Name] = Field(default=[], description="Integrations this service consumes.")
-    databases: list[Name] = []
-    alerts: list[Alert] = []
+    env: dict[EnvVarName, PerEnv[EnvValue]] = empty_dict()
+    secrets: list[Name] = empty_list()
+    uses: list[Name] = empty_list(description="Integrations this service consumes.")
+    databases: list[Name] = empty_list()
+    alerts: list[Alert] = empty_list()
     database: Database | None = None
-    adopt: dict[str, str] = Field(
-        default={},
+    adopt: dict[str, str] = empty_dict(
         description="Objects that already run, to take over: the resource's name as `gmac "
         "adopt` shows it -> the live object's ID (`api-hook-ci: '17'`).",
     )
