@@ -62,6 +62,9 @@ class Document:
     file: str
     data: dict[str, Any]
     source: SourceMap
+    # The path of every string in `data` that names a variable, when the load knows them
+    # (gmac.load.parse_cache keeps them with the data); None: find them in `data`.
+    variables: tuple[YamlPath, ...] | None = None
 
     @property
     def kind(self) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gmac.errors import Problem, UsageError
 from gmac.load.documents import Document
+from gmac.load.parse_cache import ParseCache
 from gmac.load.yaml_source import parse_documents
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -36,20 +37,32 @@ def find_spec_files(root: Path) -> list[Path]:
     return found
 
 
-def load_specs(root: Path) -> tuple[list[Document], list[Problem]]:
-    """Every document under `root`, and every problem met reading them."""
+def load_specs(root: Path, *, cache: bool = True) -> tuple[list[Document], list[Problem]]:
+    """Every document under `root`, and every problem met reading them. With `cache`, a
+    file whose text is what the last load parsed is not parsed again (gmac.load.parse_cache)."""
     documents: list[Document] = []
     problems: list[Problem] = []
     # Resolving each file's path costs more than parsing a small file: resolve the root once.
     shown_root = Path(display_path(root))
-    for path in find_spec_files(root):
-        shown = str(shown_root / path.relative_to(root))
+    files = find_spec_files(root)
+    parsed = ParseCache.open(root) if cache else ParseCache.disabled()
+    for path in files:
+        relative = str(path.relative_to(root))
+        shown = str(shown_root / relative)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             problems.append(Problem(shown, 1, 1, "", f"cannot read the file: {error}"))
+            parsed.forget(relative)
             continue
-        found, trouble = parse_documents(text, shown)
+        found = parsed.documents(relative, text, shown)
+        if found is None:
+            found, trouble = parse_documents(text, shown)
+            problems.extend(trouble)
+            if trouble:  # its problems are found, and placed, anew each time
+                parsed.forget(relative)
+            else:
+                found = parsed.remember(relative, text, found)
         documents.extend(found)
-        problems.extend(trouble)
+    parsed.save()
     return documents, problems

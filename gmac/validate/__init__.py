@@ -319,7 +319,9 @@ def validate_all(
         )
     specs: dict[str, Spec] = {}
     templated = {
-        id(document): variable_paths(document.data)
+        id(document): (
+            variable_paths(document.data) if document.variables is None else document.variables
+        )
         for document in [*by_kind["Service"], *by_kind["Integration"]]
     }
     for name in [env] if env is not None else environments:
