@@ -15,7 +15,9 @@ import typer
 from gmac.errors import GmacError, SpecError
 from gmac.render.console import err, print_json
 
-state = {"debug": False}
+# `quick_exit`: the command ran holds nothing open (no thread, server, child, connection or
+# file to write), so `main` may leave without the interpreter's teardown.
+state = {"debug": False, "quick_exit": False}
 
 
 def _report(error: GmacError, *, as_json: bool) -> int:
@@ -35,8 +37,13 @@ def _report(error: GmacError, *, as_json: bool) -> int:
     return error.exit_code
 
 
-def run_command(body: Callable[[], int | None], *, as_json: bool = False) -> None:
-    """Run a command body: GmacError becomes a message and an exit code, never a traceback."""
+def run_command(
+    body: Callable[[], int | None], *, as_json: bool = False, quick_exit: bool = False
+) -> None:
+    """Run a command body: GmacError becomes a message and an exit code, never a traceback.
+
+    `quick_exit` says the body leaves nothing to close: see `state`."""
+    state["quick_exit"] = quick_exit
     try:
         code = body() or 0
     except GmacError as error:
