@@ -8,17 +8,22 @@ It writes a project of N services like specs/services/api.yaml (per-environment 
 ingress, env, secrets, alerts, a template), then times, in this process:
 
 - gmac: load (position-aware YAML) + validate, for every environment and for one, each
-  repeat starting as a new process does, with no PromQL expression checked yet;
+  repeat starting as a new process does, with no PromQL expression checked yet; with every
+  file parsed (no parse cache, as the first run) and with the files taken from the parse
+  cache (gmac.load.parse_cache, as every run after it);
 - baseline: `yaml.safe_load` of the same files plus a bare pydantic validation of each
   document for one environment (no positions, no interpolation, no templates, no
   cross-references), so the overhead of gmac's own work shows;
 
-and the wall time of the `gmac validate` command, which adds interpreter start and imports.
+and the wall time of the `gmac validate` command, which adds interpreter start and imports:
+the first run (no cache), a run with nothing changed, and a run after one service's file
+was edited (a value changed in another file before each repeat).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -27,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,12 +167,40 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cli_times(root: Path, repeats: int) -> Times:
+@contextlib.contextmanager
+def parse_cache(on: bool) -> Iterator[None]:
+    """The parse cache on (as gmac runs) or off (every file parsed, as a first run)."""
+    before = os.environ.get("GMAC_SPEC_CACHE")
+    os.environ["GMAC_SPEC_CACHE"] = "on" if on else "off"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["GMAC_SPEC_CACHE"]
+        else:
+            os.environ["GMAC_SPEC_CACHE"] = before
+
+
+def edit_one(root: Path, repeat: int) -> None:
+    """Change a value in one service's file, another file each repeat."""
+    path = root / "services" / f"svc-{repeat:04d}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("WORKERS: 4", "WORKERS: 5"), encoding="utf-8")
+
+
+def cli_times(root: Path, repeats: int, mode: str) -> Times:
+    """`mode`: "first" (no parse cache), "unchanged" or "one edited"."""
     command = [*gmac_command(), "validate", "--specs", str(root)]
+    environment = {**os.environ, "GMAC_SPEC_CACHE": "off" if mode == "first" else "on"}
+    subprocess.run(command, capture_output=True, env=environment, check=False)  # the cache
     wall, cpu = [], []
-    for _ in range(repeats):
+    for repeat in range(repeats):
+        if mode == "one edited":
+            edit_one(root, repeat)
         start, start_cpu = time.perf_counter(), children_cpu()
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=environment, check=False
+        )
         wall.append(time.perf_counter() - start)
         cpu.append(children_cpu() - start_cpu)
         if result.returncode != 0:
@@ -218,21 +251,17 @@ def main() -> None:
             return
         repeats = arguments.repeats
         print("in process:")
-        print(
-            row(
-                "gmac load + validate, all 3 environments",
-                timed(lambda: gmac_validate(root, None), repeats),
-            )
-        )
-        print(
-            row(
-                "gmac load + validate, --env production",
-                timed(lambda: gmac_validate(root, "production"), repeats),
-            )
-        )
-        print(
-            row("  of which: load (YAML with positions)", timed(lambda: gmac_load(root), repeats))
-        )
+        for cached in (False, True):
+            with parse_cache(cached):
+                gmac_load(root)  # fills the cache for the cached rows
+                label = "files from the parse cache" if cached else "every file parsed"
+                print(f" {label}:")
+                all_envs = timed(lambda: gmac_validate(root, None), repeats)
+                print(row("gmac load + validate, all 3 environments", all_envs))
+                one_env = timed(lambda: gmac_validate(root, "production"), repeats)
+                print(row("gmac load + validate, --env production", one_env))
+                load = timed(lambda: gmac_load(root), repeats)
+                print(row("  of which: load (the spec files)", load))
         print(
             row(
                 "baseline: yaml.safe_load + pydantic, 1 env",
@@ -242,7 +271,9 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  peak RSS of this process: {peak:.0f} MiB")
         print("command line (interpreter start, imports, all environments):")
-        print(row("gmac validate", cli_times(root, repeats)))
+        print(row("gmac validate, first run (no parse cache)", cli_times(root, repeats, "first")))
+        print(row("gmac validate, nothing changed", cli_times(root, repeats, "unchanged")))
+        print(row("gmac validate, one file edited", cli_times(root, repeats, "one edited")))
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"  peak RSS of gmac validate: {child:.0f} MiB")
 
