@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import yaml
 
-from gmac.fs import create_exclusively
+from gmac.fs import create_exclusively, write_bytes_atomically
 from gmac.load import yaml_source
 from gmac.load.documents import Document, SourceMap, YamlPath
 from gmac.load.interpolate import variable_paths
@@ -203,7 +203,7 @@ class ParseCache:
         signed = hmac.new(self._key, body, _DIGEST).digest() + body
         # A cache that cannot be written is only slower next time.
         with contextlib.suppress(OSError):
-            _write(self._path, signed)
+            write_bytes_atomically(self._path, signed, mode=0o600)
 
 
 def _read(path: Path, key: bytes) -> dict[str, Any]:
@@ -221,15 +221,3 @@ def _read(path: Path, key: bytes) -> dict[str, Any]:
     if found_format != _format() or not isinstance(entries, dict):
         return {}
     return entries
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
