@@ -30,7 +30,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.clients.stripe import StripeApi
 from gmac.errors import IntegrationError
 from gmac.providers._adopt import (
     Difference,
@@ -58,6 +57,8 @@ if TYPE_CHECKING:
         ProductCreateParams,
         ProductUpdateParams,
     )
+
+    from gmac.clients.stripe import StripeApi
 
 __all__ = ["MARKER_KEY", "StripeProduct", "StripeProductProvider"]
 

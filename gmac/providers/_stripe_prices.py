@@ -16,7 +16,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.clients.stripe import StripeApi
 from gmac.errors import IntegrationError
 from gmac.providers._adopt import (
     Difference,
@@ -42,6 +41,8 @@ if TYPE_CHECKING:
         PriceCreateParams,
         PriceUpdateParams,
     )
+
+    from gmac.clients.stripe import StripeApi
 
 
 # Price --------------------------------------------------------------------------------------

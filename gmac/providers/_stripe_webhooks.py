@@ -24,7 +24,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from gmac.clients.stripe import StripeApi
 from gmac.errors import IntegrationError
 from gmac.providers._adopt import Difference, Finding, adopt_id, differences, named_in_spec
 from gmac.providers._base import Props, compare, idempotency_key, outputs, published, secret_options
@@ -42,6 +41,8 @@ from gmac.providers._stripe_common import (
 
 if TYPE_CHECKING:
     from stripe.params import WebhookEndpointCreateParams, WebhookEndpointUpdateParams
+
+    from gmac.clients.stripe import StripeApi
 
 UNKNOWN_SECRET = "(Stripe shows it only to the create)"
 
