@@ -7,6 +7,7 @@ such; `--debug` (GMAC_DEBUG=1) adds the traceback.
 
 from __future__ import annotations
 
+import gc
 import traceback
 from collections.abc import Callable
 
@@ -42,8 +43,13 @@ def run_command(
 ) -> None:
     """Run a command body: GmacError becomes a message and an exit code, never a traceback.
 
-    `quick_exit` says the body leaves nothing to close: see `state`."""
+    `quick_exit` says the body leaves nothing to close: see `state`. The process then ends
+    right after it, so no cycle it leaves needs collecting, and the cyclic collector stays
+    off: the collection that would follow loading a large project costs more than the
+    command's output (some 0.03 s at 1,000 services)."""
     state["quick_exit"] = quick_exit
+    if quick_exit:
+        gc.disable()
     try:
         code = body() or 0
     except GmacError as error:
