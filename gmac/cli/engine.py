@@ -244,10 +244,15 @@ def unlock(env: EnvRequired, specs: SpecsOption = DEFAULT_SPECS) -> None:
         from gmac.app.operations import RunRequest
         from gmac.app.operations import unlock as run_unlock
 
-        released, restored = run_unlock(RunRequest(specs=specs, env=env))
+        released, repair = run_unlock(RunRequest(specs=specs, env=env))
         out.print(f"{env}: released {released} lock(s)" if released else f"{env}: no lock was held")
-        if restored:
+        if repair == "backup restored":
             out.print(f"{env}: the state was cut short by a killed run: its backup is back")
+        elif repair == "attributes removed":
+            out.print(
+                f"{env}: the state's attributes file was cut short by a killed run: it is "
+                "removed (the state itself was whole)"
+            )
 
     run_command(body)
 

@@ -17,7 +17,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from gmac.engine.adoption import adopting
-from gmac.engine.checkpoint import Checkpoint
+from gmac.engine.checkpoint import Checkpoint, Repair
 from gmac.engine.command import EngineCommand
 from gmac.engine.errors import engine_error
 from gmac.engine.events import EventCollector, StepListener
@@ -235,14 +235,14 @@ class StackSession:
         )
         return f"stack '{self._env}' is locked by {who}: {advice}"
 
-    def unlock(self) -> tuple[int, bool]:
-        """Release a lock left by a killed run, and put back the state's backup when that run
-        was killed while saving it: how many locks there were, and whether the state was
-        restored. A file backend's lock is removed only when the process that took it is gone
-        from this host; other backends cancel the update."""
+    def unlock(self) -> tuple[int, Repair | None]:
+        """Release a lock left by a killed run, and repair the state when that run was killed
+        while saving it: how many locks there were, and the repair made, if any. A file
+        backend's lock is removed only when the process that took it is gone from this host;
+        other backends cancel the update."""
         if self._state_dir() is None:
             self.stack().cancel()
-            return 1, False
+            return 1, None
         released = 0
         for lock in self._lock_files():
             holder = read_holder(lock)
@@ -255,7 +255,7 @@ class StackSession:
             lock.with_name(lock.name + ".attrs").unlink(missing_ok=True)
             released += 1
         checkpoint = self._checkpoint()
-        return released, checkpoint is not None and checkpoint.restore()
+        return released, checkpoint.restore() if checkpoint is not None else None
 
     def interrupt(self) -> bool:
         """Cancel the engine command running now, cleanly (as one Ctrl-C would): it finishes

@@ -196,17 +196,22 @@ def _dead_pid() -> int:
 
 
 @pytest.mark.parametrize("lock_left", [True, False], ids=["lock-left", "no-lock"])
-def test_a_checkpoint_cut_short_is_restored_from_its_backup(
-    project: Project, lock_left: bool
+@pytest.mark.parametrize("cut_short", ["checkpoint", "attributes"])
+def test_a_checkpoint_cut_short_is_repaired(
+    project: Project, lock_left: bool, cut_short: str
 ) -> None:
-    """A run killed while the backend wrote the checkpoint leaves it empty: the next run says
-    what to do, and `gmac unlock` puts the backup back; nothing else is lost."""
+    """A run killed while the backend wrote the checkpoint leaves it empty, or leaves the
+    `.attrs` file the backend rewrites in place before renaming the new checkpoint in empty:
+    the next run says what to do, and `gmac unlock` repairs it; nothing else is lost."""
     project.apply()
     project.edit("specs/services/api.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug")
     project.apply()
     stacks = project.path(".gmac/state/.pulumi/stacks/gmac")
     assert (stacks / f"{ENV}.json.bak").exists()
-    (stacks / f"{ENV}.json").write_text("", encoding="utf-8")
+    attributes = stacks / f"{ENV}.json.attrs"
+    assert attributes.exists()
+    damaged = stacks / f"{ENV}.json" if cut_short == "checkpoint" else attributes
+    damaged.write_text("", encoding="utf-8")
     if lock_left:
         locks = project.path(f".gmac/state/.pulumi/locks/organization/gmac/{ENV}")
         locks.mkdir(parents=True, exist_ok=True)
@@ -226,7 +231,11 @@ def test_a_checkpoint_cut_short_is_restored_from_its_backup(
 
     unlocked = project.ok("unlock", "--env", ENV)
     assert ("released 1 lock(s)" in unlocked.stdout) == lock_left
-    assert "its backup is back" in unlocked.stdout
+    if cut_short == "checkpoint":
+        assert "its backup is back" in unlocked.stdout, str(unlocked)
+    else:
+        assert "attributes file was cut short by a killed run: it is removed" in unlocked.stdout
     project.apply()
     assert_converged(project)
+    assert project.rendered()[("ConfigMap", "api-env")]["data"]["LOG_LEVEL"] == "debug"
     assert project.rendered()[("ConfigMap", "api-env")]["data"]["LOG_LEVEL"] == "debug"

@@ -25,6 +25,7 @@ from gmac.plan import Change, Plan, counted
 from gmac.secrets import SecretStore, load_identities
 
 if TYPE_CHECKING:
+    from gmac.engine.checkpoint import Repair
     from gmac.engine.stack import RunResult
 
 # Steps after which a resource is no longer in the state.
@@ -162,9 +163,9 @@ def destroy(
     return ApplyOutcome(plan, applied=True, result=result)
 
 
-def unlock(request: RunRequest) -> tuple[int, bool]:
-    """Remove the stack's lock files after a killed run, and restore its state's backup when
-    the run was killed while saving it: how many locks there were, and whether it did."""
+def unlock(request: RunRequest) -> tuple[int, Repair | None]:
+    """Remove the stack's lock files after a killed run, and repair its state when the run
+    was killed while saving it: how many locks there were, and the repair made, if any."""
     run = prepare(request, "unlock")
     # A gmac command that still holds the stack is not a killed run: leave its lock alone.
     with run.session.exclusive("unlock"):
