@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import pulumi
 
 from components.context import SEALED_PREFIX
+from components.kube_object import Object
 
 if TYPE_CHECKING:
     from components.context import CompileContext
 
-# A Kubernetes object or part of one, as pulumi_kubernetes takes it (snake_case keys). Its
-# `...ArgsDict` TypedDicts are `Mapping[str, Any]` to mypy, so they check nothing more.
-Object = dict[str, Any]
 
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {

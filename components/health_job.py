@@ -20,18 +20,21 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pulumi
-from pulumi_kubernetes.core.v1 import Secret
 
-from components._kube import Object, child, duration_seconds, metadata, secret_payload
+from components._kube import (
+    child,
+    duration_seconds,
+    metadata,
+    secret_payload,
+)
+from components.kube_object import KubeObject, Object
 from gmac.models import StripeIntegration, TursoIntegration
 from gmac.models.integration import cron_schedule
 
 if TYPE_CHECKING:
-    from pulumi_kubernetes.batch.v1 import CronJob
-
     from components.context import CompileContext
     from gmac.models.project import HealthChecks
 
@@ -98,7 +101,7 @@ def cron_job_spec(
         env += [
             {
                 "name": variable,
-                "value_from": {"secret_key_ref": {"name": secret, "key": key, "optional": True}},
+                "valueFrom": {"secretKeyRef": {"name": secret, "key": key, "optional": True}},
             }
             for key, variable in ref
         ]
@@ -112,32 +115,32 @@ def cron_job_spec(
             "requests": {"cpu": "50m", "memory": "128Mi"},
             "limits": {"memory": "256Mi"},
         },
-        "security_context": {
-            "run_as_non_root": True,
-            "allow_privilege_escalation": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"]},
         },
     }
     seconds = max(60, int(duration_seconds(every)))
     return {
         "schedule": cron_schedule(every) or "*/5 * * * *",
-        "concurrency_policy": "Forbid",
-        "starting_deadline_seconds": seconds,
-        "successful_jobs_history_limit": 3,
-        "failed_jobs_history_limit": 3,
-        "job_template": {
+        "concurrencyPolicy": "Forbid",
+        "startingDeadlineSeconds": seconds,
+        "successfulJobsHistoryLimit": 3,
+        "failedJobsHistoryLimit": 3,
+        "jobTemplate": {
             "spec": {
-                "backoff_limit": 0,
-                "active_deadline_seconds": seconds,
+                "backoffLimit": 0,
+                "activeDeadlineSeconds": seconds,
                 "template": {
                     "spec": {
-                        "restart_policy": "Never",
-                        "automount_service_account_token": False,
-                        "security_context": {
-                            "run_as_non_root": True,
-                            "run_as_user": RUN_AS,
-                            "run_as_group": RUN_AS,
-                            "seccomp_profile": {"type": "RuntimeDefault"},
+                        "restartPolicy": "Never",
+                        "automountServiceAccountToken": False,
+                        "securityContext": {
+                            "runAsNonRoot": True,
+                            "runAsUser": RUN_AS,
+                            "runAsGroup": RUN_AS,
+                            "seccompProfile": {"type": "RuntimeDefault"},
                         },
                         "containers": [container],
                     }
@@ -149,7 +152,7 @@ def cron_job_spec(
 
 def add_health_job(
     parent: pulumi.Resource, ctx: CompileContext, checks: HealthChecks | None
-) -> CronJob | None:
+) -> KubeObject | None:
     """The environment's health CronJob (and its Secret), or None when nothing is scheduled."""
     every = shortest_every(ctx)
     if every is None or ctx.offline:
@@ -161,22 +164,18 @@ def add_health_job(
     secret: str | None = None
     if keys:
         data, sealed = secret_payload(ctx, keys)
-        Secret(
-            HEALTH_JOB,
-            metadata=metadata(HEALTH_JOB, ctx, labels, sealed),
-            type="Opaque",
-            string_data=data,
-            opts=child(parent),
-        )
+        fields: Object = {
+            "metadata": metadata(HEALTH_JOB, ctx, labels, sealed),
+            "type": "Opaque",
+            "stringData": data,
+        }
+        KubeObject(HEALTH_JOB, "v1", "Secret", fields, child(parent))
         secret = HEALTH_JOB
-    spec: Any = cron_job_spec(ctx, checks, every, secret)
-    # Imported when used: pulumi_kubernetes.batch.v1 loads every kind of its group, and most
-    # environments schedule no health job.
-    from pulumi_kubernetes.batch.v1 import CronJob  # noqa: PLC0415
-
-    return CronJob(
+    spec = cron_job_spec(ctx, checks, every, secret)
+    return KubeObject(
         HEALTH_JOB,
-        metadata=metadata(HEALTH_JOB, ctx, labels),
-        spec=spec,
-        opts=child(parent),
+        "batch/v1",
+        "CronJob",
+        {"metadata": metadata(HEALTH_JOB, ctx, labels), "spec": spec},
+        child(parent),
     )

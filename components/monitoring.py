@@ -27,11 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 import yaml
-from pulumi_kubernetes.apiextensions import CustomResource
-from pulumi_kubernetes.core.v1 import ConfigMap, Secret
 
 from components._kube import child, duration_seconds, metadata, secret_payload
 from components.health_job import add_health_job
+from components.kube_object import KubeObject, Object
 
 if TYPE_CHECKING:
     from components.context import CompileContext
@@ -197,45 +196,59 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         labels = ctx.labels(name, "monitoring")
         if monitoring.alertmanager is not None:
-            Secret(
+            config = _dump(alertmanager_config(monitoring.alertmanager))
+            self._object(
                 ALERTMANAGER_SECRET,
-                metadata=metadata(ALERTMANAGER_SECRET, ctx, labels),
-                type="Opaque",
-                string_data={ALERTMANAGER_KEY: _dump(alertmanager_config(monitoring.alertmanager))},
-                opts=child(self),
+                "Secret",
+                {
+                    "metadata": metadata(ALERTMANAGER_SECRET, ctx, labels),
+                    "type": "Opaque",
+                    "stringData": {ALERTMANAGER_KEY: config},
+                },
             )
             auth_secret = monitoring.alertmanager.email.auth_secret
             if auth_secret is not None:
                 data, sealed = secret_payload(ctx, [auth_secret])
-                Secret(
+                self._object(
                     SMTP_SECRET,
-                    metadata=metadata(SMTP_SECRET, ctx, labels, sealed),
-                    type="Opaque",
-                    string_data=data,
-                    opts=child(self),
+                    "Secret",
+                    {
+                        "metadata": metadata(SMTP_SECRET, ctx, labels, sealed),
+                        "type": "Opaque",
+                        "stringData": data,
+                    },
                 )
         logs = monitoring.log_store()
         if logs is not None and logs.store == "loki":
-            ConfigMap(
+            self._object(
                 LOKI_CONFIGMAP,
-                metadata=metadata(LOKI_CONFIGMAP, ctx, labels),
-                data={LOKI_KEY: _dump(loki_config(logs))},
-                opts=child(self),
+                "ConfigMap",
+                {
+                    "metadata": metadata(LOKI_CONFIGMAP, ctx, labels),
+                    "data": {LOKI_KEY: _dump(loki_config(logs))},
+                },
             )
         elif logs is not None:
-            ConfigMap(
+            self._object(
                 VICTORIALOGS_CONFIGMAP,
-                metadata=metadata(VICTORIALOGS_CONFIGMAP, ctx, labels),
-                data=victorialogs_config(logs),
-                opts=child(self),
+                "ConfigMap",
+                {
+                    "metadata": metadata(VICTORIALOGS_CONFIGMAP, ctx, labels),
+                    "data": victorialogs_config(logs),
+                },
             )
         add_health_job(self, ctx, monitoring.health_checks)
-        CustomResource(
+        KubeObject(
             WORKLOAD_RULES,
-            api_version="monitoring.coreos.com/v1",
-            kind="PrometheusRule",
-            metadata=metadata(WORKLOAD_RULES, ctx, labels),
-            spec=workload_rules(ctx.namespace),
-            opts=child(self),
+            "monitoring.coreos.com/v1",
+            "PrometheusRule",
+            {
+                "metadata": metadata(WORKLOAD_RULES, ctx, labels),
+                "spec": workload_rules(ctx.namespace),
+            },
+            child(self),
         )
         self.register_outputs({})
+
+    def _object(self, name: str, kind: str, fields: Object) -> None:
+        KubeObject(name, "v1", kind, fields, child(self))

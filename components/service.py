@@ -33,20 +33,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi_kubernetes.apiextensions import CustomResource
-from pulumi_kubernetes.apps.v1 import Deployment
-from pulumi_kubernetes.core.v1 import ConfigMap, Secret
-from pulumi_kubernetes.core.v1 import Service as KubeService
-from pulumi_kubernetes.policy.v1 import PodDisruptionBudget
 
-from components._kube import Object, child, duration_seconds, metadata, secret_payload
+from components._kube import (
+    child,
+    metadata,
+    secret_payload,
+)
 from components._recording import recording_rules
 from components._secrets import DIGEST_ANNOTATION, secrets_digest
-from gmac.models.service import Resources
+from components.kube_object import KubeObject, Object
+from components.service_fields import (
+    autoscaler_spec,
+    container_ports,
+    ingress_spec,
+    metrics_port,
+    probe,
+    resources,
+    service_ports,
+)
 
 # A Service's fields only the cluster sets (its addresses).
 CLUSTER_ASSIGNED = ["spec.clusterIP", "spec.clusterIPs"]
@@ -56,8 +63,6 @@ if TYPE_CHECKING:
     from gmac.models import Service as ServiceSpec
 
 TYPE = "gmac:index:Service"
-DEFAULT_RESOURCES = Resources(cpu="100m", memory="128Mi")
-DEFAULT_METRICS_PORT = 9090
 RUN_AS = 65532  # the `nonroot` user of distroless images
 PROMETHEUS_API = "monitoring.coreos.com/v1"
 CONFIG_HASH = "gmac.io/config-hash"
@@ -82,13 +87,6 @@ def default_image(service: ServiceSpec, ctx: CompileContext) -> str | None:
     return f"{registry.rstrip('/')}/{name}" if registry else name
 
 
-def metrics_port(service: ServiceSpec) -> int | None:
-    """Where Prometheus scrapes: `metrics.port`, else the service port, else 9090."""
-    if service.metrics is None:
-        return None
-    return service.metrics.port or service.port or DEFAULT_METRICS_PORT
-
-
 def env_var_name(secret: str) -> str:
     """The variable a secret is read from: `stripe-secret-key` -> `STRIPE_SECRET_KEY`."""
     return secret.upper().replace("-", "_").replace(".", "_")
@@ -110,15 +108,11 @@ def alert_rules(name: str, service: ServiceSpec) -> dict[str, Any]:
     return {"groups": [{"name": f"{name}.rules", "rules": rules}]}
 
 
-def _seconds(duration: str) -> int:
-    return math.ceil(duration_seconds(duration))
-
-
 class Service(pulumi.ComponentResource):
     """A spec Service compiled to Kubernetes objects in the environment's namespace."""
 
-    deployment: Deployment | None
-    kube_service: KubeService | None
+    deployment: KubeObject | None
+    kube_service: KubeObject | None
 
     def __init__(
         self,
@@ -151,13 +145,15 @@ class Service(pulumi.ComponentResource):
                 self._workload(run)
                 outputs["image"] = run
         if service.alerts or recording_rules(name, service):
-            CustomResource(
+            KubeObject(
                 f"{name}-alerts",
-                api_version=PROMETHEUS_API,
-                kind="PrometheusRule",
-                metadata=metadata(f"{name}-alerts", ctx, self._labels),
-                spec=alert_rules(name, service),
-                opts=child(self),
+                PROMETHEUS_API,
+                "PrometheusRule",
+                {
+                    "metadata": metadata(f"{name}-alerts", ctx, self._labels),
+                    "spec": alert_rules(name, service),
+                },
+                child(self),
             )
         if self.kube_service is not None:
             outputs["address"] = f"{name}.{ctx.namespace}.svc"
@@ -171,22 +167,26 @@ class Service(pulumi.ComponentResource):
         container: Object = {
             "name": name,
             "image": image,
-            "ports": self._container_ports(),
-            "resources": self._resources(),
-            "security_context": {
-                "run_as_non_root": True,
-                "allow_privilege_escalation": False,
+            "ports": container_ports(service),
+            "resources": resources(service),
+            "securityContext": {
+                "runAsNonRoot": True,
+                "allowPrivilegeEscalation": False,
                 "capabilities": {"drop": ["ALL"]},
             },
         }
         if service.env:
-            config = ConfigMap(
+            config = KubeObject(
                 f"{name}-env",
-                metadata=metadata(f"{name}-env", ctx, self._labels),
-                data=dict(service.env),
-                opts=child(self),
+                "v1",
+                "ConfigMap",
+                {
+                    "metadata": metadata(f"{name}-env", ctx, self._labels),
+                    "data": dict(service.env),
+                },
+                child(self),
             )
-            container["env_from"] = [{"config_map_ref": {"name": config.metadata.name}}]
+            container["envFrom"] = [{"configMapRef": {"name": config.metadata["name"]}}]
             digest = hashlib.sha256(json.dumps(service.env, sort_keys=True).encode()).hexdigest()
             annotations[CONFIG_HASH] = digest[:16]
         if service.secrets:
@@ -196,22 +196,22 @@ class Service(pulumi.ComponentResource):
             if rolls is not None:
                 annotations[DIGEST_ANNOTATION] = rolls  # a new value rolls the pods
         if service.health is not None:
-            probe = self._probe()
-            container["liveness_probe"] = probe
-            container["readiness_probe"] = {**probe, "period_seconds": 5}
+            liveness = probe(service)
+            container["livenessProbe"] = liveness
+            container["readinessProbe"] = {**liveness, "periodSeconds": 5}
 
         replicas = min_replicas(service)
         autoscale = service.autoscale if replicas > 0 else None
         template: Object = {
             "metadata": {"labels": self._labels},
             "spec": {
-                "automount_service_account_token": False,
-                "security_context": {
-                    "run_as_non_root": True,
-                    "run_as_user": RUN_AS,
-                    "run_as_group": RUN_AS,
-                    "fs_group": RUN_AS,
-                    "seccomp_profile": {"type": "RuntimeDefault"},
+                "automountServiceAccountToken": False,
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": RUN_AS,
+                    "runAsGroup": RUN_AS,
+                    "fsGroup": RUN_AS,
+                    "seccompProfile": {"type": "RuntimeDefault"},
                 },
                 "containers": [container],
             },
@@ -219,133 +219,84 @@ class Service(pulumi.ComponentResource):
         if annotations:
             template["metadata"] = {"labels": self._labels, "annotations": annotations}
         spec: Object = {
-            "selector": {"match_labels": self._selector},
+            "selector": {"matchLabels": self._selector},
             "template": template,
         }
         if autoscale is None:
             spec["replicas"] = service.replicas
-        self.deployment = Deployment(
+        self.deployment = KubeObject(
             name,
-            metadata=metadata(name, ctx, self._labels),
-            spec=spec,
-            opts=child(self),
+            "apps/v1",
+            "Deployment",
+            {"metadata": metadata(name, ctx, self._labels), "spec": spec},
+            child(self),
         )
 
-        ports = self._service_ports()
+        ports = service_ports(service)
         if ports:
-            self.kube_service = KubeService(
+            self.kube_service = KubeObject(
                 name,
-                metadata=metadata(name, ctx, self._labels),
-                spec={"type": "ClusterIP", "selector": self._selector, "ports": ports},
+                "v1",
+                "Service",
+                {
+                    "metadata": metadata(name, ctx, self._labels),
+                    "spec": {"type": "ClusterIP", "selector": self._selector, "ports": ports},
+                },
                 # The cluster assigns the address and gmac never sets it. A Service adopted
                 # (`gmac apply --adopt`) keeps the live address among its inputs, and
                 # without this a later run would read its absence as a change of an
                 # immutable field: a replacement, refused for an import.
-                opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions.merge(
                     child(self), pulumi.ResourceOptions(ignore_changes=CLUSTER_ASSIGNED)
                 ),
             )
         if service.ingress is not None and service.port is not None:
             self._ingress()
         if autoscale is not None:
-            # Imported when used, as Ingress is: each API group's module loads all its kinds.
-            from pulumi_kubernetes.autoscaling.v2 import HorizontalPodAutoscaler  # noqa: PLC0415
-
-            HorizontalPodAutoscaler(
+            KubeObject(
                 name,
-                metadata=metadata(name, ctx, self._labels),
-                spec={
-                    "scale_target_ref": {
-                        "api_version": "apps/v1",
-                        "kind": "Deployment",
-                        "name": name,
-                    },
-                    "min_replicas": autoscale.min,
-                    "max_replicas": autoscale.max,
-                    "metrics": [
-                        {
-                            "type": "Resource",
-                            "resource": {
-                                "name": "cpu",
-                                "target": {
-                                    "type": "Utilization",
-                                    "average_utilization": autoscale.cpu_percent,
-                                },
-                            },
-                        }
-                    ],
+                "autoscaling/v2",
+                "HorizontalPodAutoscaler",
+                {
+                    "metadata": metadata(name, ctx, self._labels),
+                    "spec": autoscaler_spec(name, autoscale),
                 },
-                opts=child(self),
+                child(self),
             )
         if replicas > 1:
-            PodDisruptionBudget(
+            KubeObject(
                 name,
-                metadata=metadata(name, ctx, self._labels),
-                spec={"max_unavailable": 1, "selector": {"match_labels": self._selector}},
-                opts=child(self),
+                "policy/v1",
+                "PodDisruptionBudget",
+                {
+                    "metadata": metadata(name, ctx, self._labels),
+                    "spec": {"maxUnavailable": 1, "selector": {"matchLabels": self._selector}},
+                },
+                child(self),
             )
         if service.metrics is not None and self.kube_service is not None:
             self._service_monitor()
 
-    def _container_ports(self) -> list[Object]:
-        service = self._spec
-        ports: list[Object] = []
-        if service.port is not None:
-            ports.append({"name": "http", "container_port": service.port, "protocol": "TCP"})
-        scrape = metrics_port(service)
-        if scrape is not None and scrape != service.port:
-            ports.append({"name": "metrics", "container_port": scrape, "protocol": "TCP"})
-        return ports
-
-    def _service_ports(self) -> list[Object]:
-        return [
-            {"name": port["name"], "port": port["container_port"], "target_port": port["name"]}
-            for port in self._container_ports()
-        ]
-
-    def _resources(self) -> Object:
-        resources = self._spec.resources or DEFAULT_RESOURCES
-        limits = {"memory": resources.memory}
-        if resources.limits is not None:
-            if resources.limits.memory is not None:
-                limits["memory"] = resources.limits.memory
-            if resources.limits.cpu is not None:
-                limits["cpu"] = resources.limits.cpu
-        return {"requests": {"cpu": resources.cpu, "memory": resources.memory}, "limits": limits}
-
-    def _probe(self) -> Object:
-        health = self._spec.health
-        assert health is not None
-        port = health.port or self._spec.port
-        assert port is not None  # validation: 'health' needs 'port' or 'health.port'
-        return {
-            "http_get": {"path": health.path, "port": port},
-            "initial_delay_seconds": _seconds(health.initial_delay),
-            "period_seconds": 10,
-            "timeout_seconds": 2,
-            "failure_threshold": 3,
-        }
-
     # Secrets ------------------------------------------------------------------------------
 
-    def _secret(self) -> Secret:
+    def _secret(self) -> KubeObject:
         name, ctx = self._name, self._ctx
         data, sealed = secret_payload(ctx, self._spec.secrets)
-        return Secret(
-            f"{name}-secrets",
-            metadata=metadata(f"{name}-secrets", ctx, self._labels, sealed),
-            type="Opaque",
+        fields: Object = {
+            "metadata": metadata(f"{name}-secrets", ctx, self._labels, sealed),
+            "type": "Opaque",
+        }
+        if data:
             # No `stringData` at all rather than an empty one: the API server drops an empty
             # map, and every later plan and drift would show it missing.
-            string_data=data or None,
-            opts=child(self),
-        )
+            fields["stringData"] = data
+        return KubeObject(f"{name}-secrets", "v1", "Secret", fields, child(self))
 
     @staticmethod
-    def _secret_env(secret: Secret, key: str) -> Object:
+    def _secret_env(secret: KubeObject, key: str) -> Object:
         return {
             "name": env_var_name(key),
-            "value_from": {"secret_key_ref": {"name": secret.metadata.name, "key": key}},
+            "valueFrom": {"secretKeyRef": {"name": secret.metadata["name"], "key": key}},
         }
 
     # Traffic and monitoring ---------------------------------------------------------------
@@ -353,47 +304,30 @@ class Service(pulumi.ComponentResource):
     def _ingress(self) -> None:
         name, ingress = self._name, self._spec.ingress
         assert ingress is not None
-        spec: Object = {
-            "rules": [
-                {
-                    "host": ingress.host,
-                    "http": {
-                        "paths": [
-                            {
-                                "path": ingress.path,
-                                "path_type": "Prefix",
-                                "backend": {"service": {"name": name, "port": {"name": "http"}}},
-                            }
-                        ]
-                    },
-                }
-            ]
-        }
-        if ingress.tls:
-            spec["tls"] = [{"hosts": [ingress.host], "secret_name": f"{name}-tls"}]
-        # Imported when used: pulumi_kubernetes.networking.v1 loads every kind of its group.
-        from pulumi_kubernetes.networking.v1 import Ingress  # noqa: PLC0415
-
-        Ingress(
+        spec = ingress_spec(name, ingress)
+        KubeObject(
             name,
-            metadata=metadata(name, self._ctx, self._labels),
-            spec=spec,
-            opts=child(self),
+            "networking.k8s.io/v1",
+            "Ingress",
+            {"metadata": metadata(name, self._ctx, self._labels), "spec": spec},
+            child(self),
         )
 
     def _service_monitor(self) -> None:
         name, service, ctx = self._name, self._spec, self._ctx
         assert service.metrics is not None
         port = "http" if metrics_port(service) == service.port else "metrics"
-        CustomResource(
+        KubeObject(
             name,
-            api_version=PROMETHEUS_API,
-            kind="ServiceMonitor",
-            metadata=metadata(name, ctx, self._labels),
-            spec={
-                "selector": {"matchLabels": self._selector},
-                "namespaceSelector": {"matchNames": [ctx.namespace]},
-                "endpoints": [{"port": port, "path": service.metrics.path, "interval": "30s"}],
+            PROMETHEUS_API,
+            "ServiceMonitor",
+            {
+                "metadata": metadata(name, ctx, self._labels),
+                "spec": {
+                    "selector": {"matchLabels": self._selector},
+                    "namespaceSelector": {"matchNames": [ctx.namespace]},
+                    "endpoints": [{"port": port, "path": service.metrics.path, "interval": "30s"}],
+                },
             },
-            opts=child(self),
+            child(self),
         )

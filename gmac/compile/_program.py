@@ -25,9 +25,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
-from pulumi_kubernetes.core.v1 import Namespace
 
 from components.context import MANAGED_BY, CompileContext
+from components.kube_object import KubeObject
 from components.monitoring import Monitoring
 from components.secrets import ProvidedSealed, Secrets, generated_names
 from components.service import Service as ServiceComponent
@@ -159,10 +159,12 @@ def compile_spec(
     """
     spec = ctx.spec
     # The environment's namespace is gmac's to create: every Kubernetes object waits for it.
-    namespace = Namespace(
+    namespace = KubeObject(
         ctx.namespace,
-        metadata={"name": ctx.namespace, "labels": namespace_labels(ctx)},
-        opts=pulumi.ResourceOptions(provider=kubernetes),
+        "v1",
+        "Namespace",
+        {"metadata": {"name": ctx.namespace, "labels": namespace_labels(ctx)}},
+        pulumi.ResourceOptions(provider=kubernetes),
     )
     k8s_opts = pulumi.ResourceOptions(
         providers=[kubernetes] if kubernetes is not None else None, depends_on=[namespace]
