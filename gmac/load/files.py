@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 from gmac.errors import Problem, UsageError
+from gmac.load.data_only import parse_data
 from gmac.load.documents import Document
+from gmac.load.lazy_positions import placed_on_demand
 from gmac.load.parse_cache import ParseCache
 from gmac.load.yaml_source import parse_documents
 
@@ -37,6 +39,15 @@ def find_spec_files(root: Path) -> list[Path]:
     return found
 
 
+def read_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
+    """The documents of one file's text, and its problems. A file without any is read
+    without positions, found when first asked for; one with some is parsed in full."""
+    data = parse_data(text)
+    if data is not None:
+        return placed_on_demand(file, text, [(item, None) for item in data]), []
+    return parse_documents(text, file)
+
+
 def load_specs(root: Path, *, cache: bool = True) -> tuple[list[Document], list[Problem]]:
     """Every document under `root`, and every problem met reading them. With `cache`, a
     file whose text is what the last load parsed is not parsed again (gmac.load.parse_cache)."""
@@ -57,7 +68,7 @@ def load_specs(root: Path, *, cache: bool = True) -> tuple[list[Document], list[
             continue
         found = parsed.documents(relative, text, shown)
         if found is None:
-            found, trouble = parse_documents(text, shown)
+            found, trouble = read_documents(text, shown)
             problems.extend(trouble)
             if trouble:  # its problems are found, and placed, anew each time
                 parsed.forget(relative)

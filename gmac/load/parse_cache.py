@@ -24,24 +24,29 @@ import hmac
 import marshal
 import os
 import sys
-from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
 from gmac.fs import create_exclusively, write_bytes_atomically
-from gmac.load import yaml_source
-from gmac.load.documents import Document, SourceMap, YamlPath
+from gmac.load.documents import Document
 from gmac.load.interpolate import variable_paths
+from gmac.load.lazy_positions import placed_on_demand
 
 CACHE_DIR = Path(".gmac") / "parsed"
 _KEY_NAME = "spec-cache.key"
 _DIGEST = hashlib.sha256
 _MAC_SIZE = _DIGEST().digest_size
 # The modules whose code decides what a file parses to (and the paths of its variables).
-_PARSER_SOURCES = ("yaml_source.py", "documents.py", "interpolate.py", "parse_cache.py")
+_PARSER_SOURCES = (
+    "yaml_source.py",
+    "data_only.py",
+    "documents.py",
+    "interpolate.py",
+    "parse_cache.py",
+)
 
 
 def _cache_home() -> Path:
@@ -75,49 +80,6 @@ def _user_key() -> bytes | None:
 
 def _text_digest(text: str) -> bytes:
     return _DIGEST(text.encode("utf-8", "surrogatepass")).digest()
-
-
-class _FilePositions:
-    """Where the nodes of one file's documents stand, found by parsing its text again the
-    first time a position is asked for (most loads never ask: they find no problem)."""
-
-    def __init__(self, text: str, file: str) -> None:
-        self._text = text
-        self._file = file
-
-    @functools.cached_property
-    def maps(self) -> list[SourceMap]:
-        found, _ = yaml_source.parse_documents(self._text, self._file)
-        return [document.source for document in found]
-
-
-class _LazyPositions(Mapping[YamlPath, tuple[int, int]]):
-    """One document's positions (of values or of keys) out of a `_FilePositions`."""
-
-    def __init__(self, file: _FilePositions, index: int, which: Literal["values", "keys"]):
-        self._file = file
-        self._index = index
-        self._which = which
-
-    @property
-    def _table(self) -> Mapping[YamlPath, tuple[int, int]]:
-        maps = self._file.maps
-        if self._index >= len(maps):  # the same text parses the same: never, but never a crash
-            return {}
-        source = maps[self._index]
-        return source.values if self._which == "values" else source.keys
-
-    def __getitem__(self, path: YamlPath) -> tuple[int, int]:
-        return self._table[path]
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._table
-
-    def __iter__(self) -> Iterator[YamlPath]:
-        return iter(self._table)
-
-    def __len__(self) -> int:
-        return len(self._table)
 
 
 class ParseCache:
@@ -156,20 +118,7 @@ class ParseCache:
             parsed = marshal.loads(entry[1])
         except (EOFError, ValueError, TypeError):
             return None
-        positions = _FilePositions(text, file)
-        return [
-            Document(
-                file,
-                data,
-                SourceMap(
-                    file,
-                    _LazyPositions(positions, index, "values"),
-                    _LazyPositions(positions, index, "keys"),
-                ),
-                variables,
-            )
-            for index, (data, variables) in enumerate(parsed)
-        ]
+        return placed_on_demand(file, text, parsed)
 
     def remember(self, relative: str, text: str, found: list[Document]) -> list[Document]:
         """Keep what a file without problems parsed to; its documents, with the paths of

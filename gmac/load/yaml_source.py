@@ -29,9 +29,9 @@ _IMPLICIT_TAGS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "
 _STR, _SEQ, _MAP, _MERGE = (f"{_TAG}{name}" for name in ("str", "seq", "map", "merge"))
 _KNOWN_SCALAR_TAGS = frozenset({_STR, *_IMPLICIT_TAGS})
 # The tag our loader gives an untagged plain scalar: its type is decided by YAML 1.2 rules here.
-_PLAIN = "gmac:plain"
+PLAIN_TAG = "gmac:plain"
 # A plain scalar starting with anything else is a string under YAML 1.2's core schema.
-_NON_STRING_START = frozenset("0123456789+-.~nNtTfF")
+NON_STRING_START = frozenset("0123456789+-.~nNtTfF")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?[0-9]+$")
@@ -63,7 +63,7 @@ def _show_tag(tag: str) -> str:
     return f"!!{tag.removeprefix(_TAG)}" if tag.startswith(_TAG) else tag
 
 
-def _plain_scalar(text: str) -> Any:
+def plain_scalar(text: str) -> Any:
     if _NULL.match(text):
         return None
     if text in _BOOL:
@@ -85,17 +85,17 @@ def _plain_scalar(text: str) -> Any:
     return text
 
 
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+class SpecLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """PyYAML's safe loader without its YAML 1.1 resolver.
 
-    Untagged plain scalars get the `_PLAIN` tag and `_plain_scalar` types them by YAML 1.2
+    Untagged plain scalars get the `PLAIN_TAG` tag and `plain_scalar` types them by YAML 1.2
     rules; the 1.1 regexes would only be run to be overruled (`on`, `0o17`, `1e3`), and the
     C composer calls back into Python for each scalar to run them.
     """
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            return _PLAIN if implicit[0] else _STR
+            return PLAIN_TAG if implicit[0] else _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
@@ -149,11 +149,11 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath) -> Any:
         text: str = node.value
         tag = node.tag
-        if tag == _PLAIN:
-            return _plain_scalar(text) if not text or text[0] in _NON_STRING_START else text
+        if tag == PLAIN_TAG:
+            return plain_scalar(text) if not text or text[0] in NON_STRING_START else text
         # `!!int 80`: a core tag on a plain scalar (libyaml's style "", pure Python's None).
         if not node.style and tag in _IMPLICIT_TAGS:
-            return _plain_scalar(text)
+            return plain_scalar(text)
         if tag not in _KNOWN_SCALAR_TAGS:
             self.problem(node, path, f"unsupported tag '{_show_tag(tag)}'")
         return text
@@ -163,7 +163,7 @@ class _Converter:
         first_seen: dict[str, yaml.Node] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE or (key_node.tag == _PLAIN and key_node.value == "<<"):
+            if key_node.tag == _MERGE or (key_node.tag == PLAIN_TAG and key_node.value == "<<"):
                 merged.update(self._merge_source(value_node, path))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
@@ -244,7 +244,7 @@ def _nesting_bound(text: str) -> int:
     return 2 * (flow + widest + 1)
 
 
-def _too_deep(text: str, file: str) -> Problem | None:
+def too_deep(text: str, file: str) -> Problem | None:
     """A problem when `text` nests too deep for libyaml's composer.
 
     That composer recurses in C: some 30,000 levels overflow the stack and kill the process
@@ -254,7 +254,7 @@ def _too_deep(text: str, file: str) -> Problem | None:
         return None
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=SpecLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > _COMPOSER_SAFE_DEPTH:
@@ -276,11 +276,11 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
     """Every non-empty document in `text`, and every problem found reading it."""
     documents: list[Document] = []
     problems: list[Problem] = []
-    too_deep = _too_deep(text, file)
-    if too_deep is not None:
-        return [], [too_deep]
+    nesting = too_deep(text, file)
+    if nesting is not None:
+        return [], [nesting]
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        nodes = list(yaml.compose_all(text, Loader=SpecLoader))
     except yaml.YAMLError as error:
         return [], [_syntax_problem(file, text, error)]
     except RecursionError:  # the pure-Python composer, when libyaml is missing

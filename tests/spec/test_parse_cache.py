@@ -37,13 +37,13 @@ def own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
 def parsed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The files each load parses (the rest it took from the cache)."""
     seen: list[str] = []
-    real = files.parse_documents
+    real = files.read_documents
 
     def counting(text: str, file: str) -> Any:
         seen.append(file)
         return real(text, file)
 
-    monkeypatch.setattr(files, "parse_documents", counting)
+    monkeypatch.setattr(files, "read_documents", counting)
     yield seen
 
 
