@@ -14,7 +14,6 @@ from components.kube_object import Object
 if TYPE_CHECKING:
     from components.context import CompileContext
 
-
 _DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {
     "ms": 0.001,
@@ -55,7 +54,7 @@ def unknown_secret() -> pulumi.Output[str]:
 def secret_payload(
     ctx: CompileContext, names: Iterable[str]
 ) -> tuple[dict[str, pulumi.Input[str]], dict[str, pulumi.Input[str]]]:
-    """The `string_data` and annotations of a Secret holding the secrets `names`.
+    """The `stringData` and annotations of a Secret holding the secrets `names`.
 
     A secret lives in the secret store (set by hand: `ctx.secret_values`, sealed as the store
     holds it in `ctx.sealed_secrets`) or in the stack's state (generated, or provided by an

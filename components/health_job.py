@@ -24,12 +24,7 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
-from components._kube import (
-    child,
-    duration_seconds,
-    metadata,
-    secret_payload,
-)
+from components._kube import child, duration_seconds, metadata, secret_payload
 from components.kube_object import KubeObject, Object
 from gmac.models import StripeIntegration, TursoIntegration
 from gmac.models.integration import cron_schedule

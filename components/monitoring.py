@@ -194,61 +194,38 @@ class Monitoring(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, name, None, opts)
-        labels = ctx.labels(name, "monitoring")
+        self._ctx = ctx
+        self._labels = ctx.labels(name, "monitoring")
         if monitoring.alertmanager is not None:
             config = _dump(alertmanager_config(monitoring.alertmanager))
-            self._object(
-                ALERTMANAGER_SECRET,
-                "Secret",
-                {
-                    "metadata": metadata(ALERTMANAGER_SECRET, ctx, labels),
-                    "type": "Opaque",
-                    "stringData": {ALERTMANAGER_KEY: config},
-                },
-            )
+            secret = {"type": "Opaque", "stringData": {ALERTMANAGER_KEY: config}}
+            self._child(ALERTMANAGER_SECRET, "v1", "Secret", secret)
             auth_secret = monitoring.alertmanager.email.auth_secret
             if auth_secret is not None:
                 data, sealed = secret_payload(ctx, [auth_secret])
-                self._object(
-                    SMTP_SECRET,
-                    "Secret",
-                    {
-                        "metadata": metadata(SMTP_SECRET, ctx, labels, sealed),
-                        "type": "Opaque",
-                        "stringData": data,
-                    },
-                )
+                smtp = {"type": "Opaque", "stringData": data}
+                self._child(SMTP_SECRET, "v1", "Secret", smtp, annotations=sealed)
         logs = monitoring.log_store()
         if logs is not None and logs.store == "loki":
-            self._object(
-                LOKI_CONFIGMAP,
-                "ConfigMap",
-                {
-                    "metadata": metadata(LOKI_CONFIGMAP, ctx, labels),
-                    "data": {LOKI_KEY: _dump(loki_config(logs))},
-                },
-            )
+            loki = {"data": {LOKI_KEY: _dump(loki_config(logs))}}
+            self._child(LOKI_CONFIGMAP, "v1", "ConfigMap", loki)
         elif logs is not None:
-            self._object(
-                VICTORIALOGS_CONFIGMAP,
-                "ConfigMap",
-                {
-                    "metadata": metadata(VICTORIALOGS_CONFIGMAP, ctx, labels),
-                    "data": victorialogs_config(logs),
-                },
-            )
+            retention = {"data": victorialogs_config(logs)}
+            self._child(VICTORIALOGS_CONFIGMAP, "v1", "ConfigMap", retention)
         add_health_job(self, ctx, monitoring.health_checks)
-        KubeObject(
-            WORKLOAD_RULES,
-            "monitoring.coreos.com/v1",
-            "PrometheusRule",
-            {
-                "metadata": metadata(WORKLOAD_RULES, ctx, labels),
-                "spec": workload_rules(ctx.namespace),
-            },
-            child(self),
-        )
+        rules = {"spec": workload_rules(ctx.namespace)}
+        self._child(WORKLOAD_RULES, "monitoring.coreos.com/v1", "PrometheusRule", rules)
         self.register_outputs({})
 
-    def _object(self, name: str, kind: str, fields: Object) -> None:
-        KubeObject(name, "v1", kind, fields, child(self))
+    def _child(
+        self,
+        name: str,
+        api_version: str,
+        kind: str,
+        fields: Object,
+        *,
+        annotations: dict[str, pulumi.Input[str]] | None = None,
+    ) -> None:
+        """One of the environment's monitoring objects, named, labelled and in the namespace."""
+        meta = metadata(name, self._ctx, self._labels, annotations)
+        KubeObject(name, api_version, kind, {"metadata": meta, **fields}, child(self))

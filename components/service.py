@@ -37,11 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from components._kube import (
-    child,
-    metadata,
-    secret_payload,
-)
+from components._kube import child, metadata, secret_payload
 from components._recording import recording_rules
 from components._secrets import DIGEST_ANNOTATION, secrets_digest
 from components.kube_object import KubeObject, Object
@@ -145,16 +141,8 @@ class Service(pulumi.ComponentResource):
                 self._workload(run)
                 outputs["image"] = run
         if service.alerts or recording_rules(name, service):
-            KubeObject(
-                f"{name}-alerts",
-                PROMETHEUS_API,
-                "PrometheusRule",
-                {
-                    "metadata": metadata(f"{name}-alerts", ctx, self._labels),
-                    "spec": alert_rules(name, service),
-                },
-                child(self),
-            )
+            rules = {"spec": alert_rules(name, service)}
+            self._child(f"{name}-alerts", PROMETHEUS_API, "PrometheusRule", rules)
         if self.kube_service is not None:
             outputs["address"] = f"{name}.{ctx.namespace}.svc"
         self.register_outputs(outputs)
@@ -176,16 +164,7 @@ class Service(pulumi.ComponentResource):
             },
         }
         if service.env:
-            config = KubeObject(
-                f"{name}-env",
-                "v1",
-                "ConfigMap",
-                {
-                    "metadata": metadata(f"{name}-env", ctx, self._labels),
-                    "data": dict(service.env),
-                },
-                child(self),
-            )
+            config = self._child(f"{name}-env", "v1", "ConfigMap", {"data": dict(service.env)})
             container["envFrom"] = [{"configMapRef": {"name": config.metadata["name"]}}]
             digest = hashlib.sha256(json.dumps(service.env, sort_keys=True).encode()).hexdigest()
             annotations[CONFIG_HASH] = digest[:16]
@@ -224,73 +203,60 @@ class Service(pulumi.ComponentResource):
         }
         if autoscale is None:
             spec["replicas"] = service.replicas
-        self.deployment = KubeObject(
-            name,
-            "apps/v1",
-            "Deployment",
-            {"metadata": metadata(name, ctx, self._labels), "spec": spec},
-            child(self),
-        )
+        self.deployment = self._child(name, "apps/v1", "Deployment", {"spec": spec})
 
         ports = service_ports(service)
         if ports:
-            self.kube_service = KubeObject(
+            self.kube_service = self._child(
                 name,
                 "v1",
                 "Service",
-                {
-                    "metadata": metadata(name, ctx, self._labels),
-                    "spec": {"type": "ClusterIP", "selector": self._selector, "ports": ports},
-                },
+                {"spec": {"type": "ClusterIP", "selector": self._selector, "ports": ports}},
                 # The cluster assigns the address and gmac never sets it. A Service adopted
                 # (`gmac apply --adopt`) keeps the live address among its inputs, and
                 # without this a later run would read its absence as a change of an
                 # immutable field: a replacement, refused for an import.
-                pulumi.ResourceOptions.merge(
+                opts=pulumi.ResourceOptions.merge(
                     child(self), pulumi.ResourceOptions(ignore_changes=CLUSTER_ASSIGNED)
                 ),
             )
         if service.ingress is not None and service.port is not None:
             self._ingress()
         if autoscale is not None:
-            KubeObject(
-                name,
-                "autoscaling/v2",
-                "HorizontalPodAutoscaler",
-                {
-                    "metadata": metadata(name, ctx, self._labels),
-                    "spec": autoscaler_spec(name, autoscale),
-                },
-                child(self),
-            )
+            scaling = {"spec": autoscaler_spec(name, autoscale)}
+            self._child(name, "autoscaling/v2", "HorizontalPodAutoscaler", scaling)
         if replicas > 1:
-            KubeObject(
-                name,
-                "policy/v1",
-                "PodDisruptionBudget",
-                {
-                    "metadata": metadata(name, ctx, self._labels),
-                    "spec": {"maxUnavailable": 1, "selector": {"matchLabels": self._selector}},
-                },
-                child(self),
-            )
+            budget = {"maxUnavailable": 1, "selector": {"matchLabels": self._selector}}
+            self._child(name, "policy/v1", "PodDisruptionBudget", {"spec": budget})
         if service.metrics is not None and self.kube_service is not None:
             self._service_monitor()
+
+    def _child(
+        self,
+        name: str,
+        api_version: str,
+        kind: str,
+        fields: Object,
+        *,
+        annotations: dict[str, pulumi.Input[str]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> KubeObject:
+        """One of the service's objects: named, labelled and in the namespace, its child."""
+        meta = metadata(name, self._ctx, self._labels, annotations)
+        fields = {"metadata": meta, **fields}
+        return KubeObject(name, api_version, kind, fields, opts or child(self))
 
     # Secrets ------------------------------------------------------------------------------
 
     def _secret(self) -> KubeObject:
         name, ctx = self._name, self._ctx
         data, sealed = secret_payload(ctx, self._spec.secrets)
-        fields: Object = {
-            "metadata": metadata(f"{name}-secrets", ctx, self._labels, sealed),
-            "type": "Opaque",
-        }
+        fields: Object = {"type": "Opaque"}
         if data:
             # No `stringData` at all rather than an empty one: the API server drops an empty
             # map, and every later plan and drift would show it missing.
             fields["stringData"] = data
-        return KubeObject(f"{name}-secrets", "v1", "Secret", fields, child(self))
+        return self._child(f"{name}-secrets", "v1", "Secret", fields, annotations=sealed)
 
     @staticmethod
     def _secret_env(secret: KubeObject, key: str) -> Object:
@@ -305,29 +271,15 @@ class Service(pulumi.ComponentResource):
         name, ingress = self._name, self._spec.ingress
         assert ingress is not None
         spec = ingress_spec(name, ingress)
-        KubeObject(
-            name,
-            "networking.k8s.io/v1",
-            "Ingress",
-            {"metadata": metadata(name, self._ctx, self._labels), "spec": spec},
-            child(self),
-        )
+        self._child(name, "networking.k8s.io/v1", "Ingress", {"spec": spec})
 
     def _service_monitor(self) -> None:
         name, service, ctx = self._name, self._spec, self._ctx
         assert service.metrics is not None
         port = "http" if metrics_port(service) == service.port else "metrics"
-        KubeObject(
-            name,
-            PROMETHEUS_API,
-            "ServiceMonitor",
-            {
-                "metadata": metadata(name, ctx, self._labels),
-                "spec": {
-                    "selector": {"matchLabels": self._selector},
-                    "namespaceSelector": {"matchNames": [ctx.namespace]},
-                    "endpoints": [{"port": port, "path": service.metrics.path, "interval": "30s"}],
-                },
-            },
-            child(self),
-        )
+        spec = {
+            "selector": {"matchLabels": self._selector},
+            "namespaceSelector": {"matchNames": [ctx.namespace]},
+            "endpoints": [{"port": port, "path": service.metrics.path, "interval": "30s"}],
+        }
+        self._child(name, PROMETHEUS_API, "ServiceMonitor", {"spec": spec})

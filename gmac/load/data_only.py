@@ -15,12 +15,16 @@ from typing import Any
 import yaml
 
 from gmac.load import yaml_source
-from gmac.load.yaml_source import MAX_DEPTH, MAX_NODES
+from gmac.load.yaml_source import (
+    MAP_TAG,
+    MAX_DEPTH,
+    MAX_NODES,
+    NON_STRING_START,
+    PLAIN_TAG,
+    SEQ_TAG,
+    STR_TAG,
+)
 
-_TAG = "tag:yaml.org,2002:"
-_PLAIN = yaml_source.PLAIN_TAG
-_STR, _SEQ, _MAP = f"{_TAG}str", f"{_TAG}seq", f"{_TAG}map"
-_NON_STRING_START = yaml_source.NON_STRING_START
 _SCALAR, _SEQUENCE = yaml.ScalarNode, yaml.SequenceNode
 
 
@@ -41,22 +45,22 @@ class _Builder:
         kind, tag = node.__class__, node.tag
         if kind is _SCALAR:
             text: str = node.value
-            if tag == _PLAIN:
-                if not text or text[0] in _NON_STRING_START:
+            if tag == PLAIN_TAG:
+                if not text or text[0] in NON_STRING_START:
                     return yaml_source.plain_scalar(text)
                 return text
-            if tag == _STR:
+            if tag == STR_TAG:
                 return text
             raise _GiveUpError  # `!!int 80`, `!custom`: the full parse types or refuses it
         if kind is _SEQUENCE:
-            if tag != _SEQ:
+            if tag != SEQ_TAG:
                 raise _GiveUpError
             return [self.value(item, depth + 1) for item in node.value]
-        if tag != _MAP:
+        if tag != MAP_TAG:
             raise _GiveUpError
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.__class__ is not _SCALAR or key_node.tag not in (_PLAIN, _STR):
+            if key_node.__class__ is not _SCALAR or key_node.tag not in (PLAIN_TAG, STR_TAG):
                 raise _GiveUpError  # a list or mapping as a key, or a merge key (`<<`)
             key: str = key_node.value
             if key == "<<" or key in mapping:

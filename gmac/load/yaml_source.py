@@ -26,8 +26,8 @@ _COMPOSER_SAFE_DEPTH = 1_000
 
 _TAG = "tag:yaml.org,2002:"
 _IMPLICIT_TAGS = {f"{_TAG}{name}" for name in ("null", "bool", "int", "float", "timestamp")}
-_STR, _SEQ, _MAP, _MERGE = (f"{_TAG}{name}" for name in ("str", "seq", "map", "merge"))
-_KNOWN_SCALAR_TAGS = frozenset({_STR, *_IMPLICIT_TAGS})
+STR_TAG, SEQ_TAG, MAP_TAG, MERGE_TAG = (f"{_TAG}{name}" for name in ("str", "seq", "map", "merge"))
+_KNOWN_SCALAR_TAGS = frozenset({STR_TAG, *_IMPLICIT_TAGS})
 # The tag our loader gives an untagged plain scalar: its type is decided by YAML 1.2 rules here.
 PLAIN_TAG = "gmac:plain"
 # A plain scalar starting with anything else is a string under YAML 1.2's core schema.
@@ -95,8 +95,8 @@ class SpecLoader(_BaseLoader):  # type: ignore[valid-type,misc]
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            return PLAIN_TAG if implicit[0] else _STR
-        return _SEQ if kind is yaml.SequenceNode else _MAP
+            return PLAIN_TAG if implicit[0] else STR_TAG
+        return SEQ_TAG if kind is yaml.SequenceNode else MAP_TAG
 
 
 class _Converter:
@@ -136,10 +136,10 @@ class _Converter:
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
-                if node.tag != _SEQ:
+                if node.tag != SEQ_TAG:
                     self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
                 return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-            if node.tag != _MAP:
+            if node.tag != MAP_TAG:
                 self.problem(node, path, f"unsupported tag '{_show_tag(node.tag)}'")
             assert isinstance(node, yaml.MappingNode)  # the composer makes only three kinds
             return self._mapping(node, path)
@@ -163,7 +163,7 @@ class _Converter:
         first_seen: dict[str, yaml.Node] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE or (key_node.tag == PLAIN_TAG and key_node.value == "<<"):
+            if key_node.tag == MERGE_TAG or (key_node.tag == PLAIN_TAG and key_node.value == "<<"):
                 merged.update(self._merge_source(value_node, path))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
